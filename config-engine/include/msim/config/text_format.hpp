@@ -1,0 +1,37 @@
+// The Junos curly-brace text format: parser (Boost.Spirit X3 tokens, then a schema-guided mapper) and
+// printer.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "msim/config/error.hpp"
+#include "msim/config/tree.hpp"
+
+namespace msim::config {
+
+struct ParseOptions {
+    std::string file_name = "terminal";  // used in error positions
+    std::vector<std::string> edit_path;  // parse relative to this hierarchy (load ... relative)
+    bool keep_tags = true;               // keep `replace:` / `delete:` tags on nodes (for load)
+};
+
+// Parses a whole text into a new tree (root node). Throws ConfigError on the first error, with
+// file/line/column and Junos wording. Input larger than 64 MiB, binary bytes, unbalanced braces and
+// unknown statements are refused.
+Node parse_text(const Schema& schema, std::string_view text, const ParseOptions& options = {});
+
+struct PrintOptions {
+    bool header = false;       // "## Last changed: <last_changed>" and "version <version>;"
+    std::string last_changed;  // e.g. "2026-11-23 01:40:52 UTC"
+    std::string version = "9.3R2.8";
+};
+
+// The children of `node`, as `show` prints them at that level (4-space indent).
+std::string print_text(const Node& node, const PrintOptions& options = {});
+
+// Quotes a value the way Junos prints it (only when needed).
+std::string quote_value(std::string_view v);
+
+}  // namespace msim::config

@@ -1,0 +1,80 @@
+// The configuration as an ordered tree of statements mapped onto the schema.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "msim/config/schema.hpp"
+
+namespace msim::config {
+
+// Load directives carried by `replace:` / `delete:` tags in a loaded file (cleared once applied).
+enum class LoadTag { none, replace, remove };
+
+class Node {
+  public:
+    Node() = default;  // the root
+    Node(const SchemaNode* schema, std::vector<std::string> values)
+        : schema_(schema), values_(std::move(values)) {}
+    Node(const Node& other);  // deep copy
+    Node& operator=(const Node& other);
+    Node(Node&& other) noexcept;
+    Node& operator=(Node&& other) noexcept;
+
+    const SchemaNode* schema() const { return schema_; }
+    bool is_root() const { return schema_ == nullptr; }
+    // Keyword as the schema names it ("interface" for a hide-keyword list entry).
+    const std::string& keyword() const;
+    // Key values (list entry), the value (leaf; empty for an `empty` leaf) or the items (leaf-list).
+    const std::vector<std::string>& values() const { return values_; }
+    std::vector<std::string>& values() { return values_; }
+
+    bool inactive = false;
+    std::string annotation;
+    LoadTag tag = LoadTag::none;
+
+    const std::vector<std::unique_ptr<Node>>& children() const { return children_; }
+    Node* parent() const { return parent_; }
+
+    // The child with this schema node and (for list entries) these key values; leaves and leaf-lists
+    // match by schema node alone.
+    Node* find(const SchemaNode* s, const std::vector<std::string>& keys = {}) const;
+    // Inserts at its schema position (after existing entries of the same list); returns the new child.
+    Node* add(std::unique_ptr<Node> child);
+    // Inserts before/after `sibling` (ordered-by-user lists).
+    Node* insert_at(std::unique_ptr<Node> child, const Node* sibling, bool after);
+    std::unique_ptr<Node> remove(const Node* child);
+    void clear_children();
+    // Moves an existing child before/after a sibling of the same list.
+    bool move_to(const Node* child, const Node* sibling, bool after);
+    // Re-keys a list entry (rename); keeps its position.
+    void rekey(Node* child, std::vector<std::string> keys);
+
+    // Path words from the root as typed in `set` (keywords, except for hide-keyword lists, and keys).
+    std::vector<std::string> path_words() const;
+    // Number of statements below (inclusive), for sizing decisions.
+    size_t size() const;
+
+  private:
+    static std::string index_key(const SchemaNode* s, const std::vector<std::string>& keys);
+    void index_add(Node* c);
+    void index_remove(const Node* c);
+
+    const SchemaNode* schema_ = nullptr;
+    std::vector<std::string> values_;
+    Node* parent_ = nullptr;
+    std::vector<std::unique_ptr<Node>> children_;
+    // Built only for wide nodes (large lists); keyed by schema pointer + key values.
+    std::unique_ptr<std::unordered_map<std::string, Node*>> index_;
+};
+
+// A configuration: its schema and root. Copying it copies the tree (candidate vs committed).
+struct Config {
+    std::shared_ptr<const Schema> schema;
+    Node root;
+};
+
+}  // namespace msim::config
