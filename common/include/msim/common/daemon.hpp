@@ -1,0 +1,79 @@
+// The skeleton every msim daemon runs on: one io_context, an IPC server on var/run/<name>.sock, a table
+// of RPC handlers, connections to peer daemons, syslog-style logging and clean shutdown on SIGTERM.
+//
+// A daemon's logic lives in its component library; its main.cpp only builds a Daemon, lets the library
+// register handlers, and calls run(). Built-in RPCs every daemon answers:
+//   <ping/>                     -> <pong><daemon>NAME</daemon><pid>N</pid></pong> (readiness, liveness)
+//   <get-package-information/>  -> <package-information><name>NAME</name><comment>…</comment>
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "msim/common/ipc/connection.hpp"
+#include "msim/common/ipc/server.hpp"
+#include "msim/common/log.hpp"
+#include "msim/common/paths.hpp"
+
+namespace msim {
+
+// The release string msim reports, in Junos form (the simulated Junos era, then msim's own version).
+std::string release_string();
+
+// What each daemon is, for show version and status listings.
+std::string_view daemon_description(std::string_view daemon);
+
+class Daemon {
+  public:
+    using RpcHandler = std::function<void(const pugi::xml_node& request, ipc::Responder)>;
+    using NotificationHandler = std::function<void(ipc::Connection&, const pugi::xml_node&)>;
+
+    Daemon(std::string name, RouterPaths paths);
+    ~Daemon();
+
+    const std::string& name() const { return name_; }
+    const RouterPaths& paths() const { return paths_; }
+    boost::asio::io_context& io() { return io_; }
+    Logger& log() { return log_; }
+
+    void register_rpc(const std::string& rpc_name, RpcHandler handler);
+    void on_notification(NotificationHandler handler) { notification_handler_ = std::move(handler); }
+
+    // Calls an RPC on another daemon of this router, connecting first if needed. If the peer is not
+    // running, `done` runs (asynchronously) with Reply::Status::closed.
+    void call_peer(const std::string& daemon, const pugi::xml_node& request, ipc::Duration timeout,
+                   ipc::Connection::ReplyCallback done);
+    void call_peer(const std::string& daemon, std::string_view rpc_name, ipc::Duration timeout,
+                   ipc::Connection::ReplyCallback done);
+
+    // Listens, handles signals, and runs until stop() or SIGTERM/SIGINT. Returns the exit code.
+    int run();
+    void stop();
+
+    // Dispatches an RPC to the registered handler (also used by tests to drive a daemon in-process).
+    void dispatch(const pugi::xml_node& request, ipc::Responder responder);
+
+  private:
+    ipc::Handlers make_handlers();
+    std::shared_ptr<ipc::Connection> peer_connection(const std::string& daemon, std::string& error);
+
+    std::string name_;
+    RouterPaths paths_;
+    boost::asio::io_context io_;
+    Logger log_;
+    std::map<std::string, RpcHandler, std::less<>> handlers_;
+    NotificationHandler notification_handler_;
+    std::unique_ptr<ipc::Server> server_;
+    std::map<std::string, std::shared_ptr<ipc::Connection>> peers_;
+    boost::asio::signal_set signals_;
+};
+
+// Parses the daemon command line (--state DIR --router NAME), builds the Daemon, lets `setup` register the
+// component's handlers, and runs it. Use it as the whole body of a daemon's main().
+int daemon_main(int argc, char** argv, const std::string& name, const std::function<void(Daemon&)>& setup);
+
+}  // namespace msim
