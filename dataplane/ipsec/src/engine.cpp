@@ -686,6 +686,10 @@ OutboundResult IpsecEngine::Impl::protect(SaEntry* sa, Packet& packet) {
         return {count(*sa, DropReason::sa_expired)};
     }
     const SaConfig& c = sa->config;
+    if (c.mode == Mode::transport && (load16(packet.data() + 6) & (flag_mf | offset_mask)) != 0) {
+        // RFC 4301 §7: transport mode protects whole datagrams only; fragments are reassembled first.
+        return {count(*sa, DropReason::fragment)};
+    }
     if (c.mode == Mode::tunnel) {
         if (total + ipv4_min_header > max_datagram) {
             return {count(*sa, DropReason::too_big)};

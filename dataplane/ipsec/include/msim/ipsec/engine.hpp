@@ -67,8 +67,8 @@ class IpsecEngine final : public SaBackend {
     // Protects one IPv4 datagram (header included, checksum need not be valid in tunnel mode) with the
     // outbound SA of that name / reqid. Tunnel mode: the datagram becomes the inner packet of a new outer
     // header (source/destination from the SA, TOS copied, TTL from the SA, DF per the SA's DfPolicy).
-    // Transport mode: the header is kept and its protocol field replaced. On success `packet` holds the
-    // result with a correct header checksum; on a drop it is unspecified.
+    // Transport mode: the header is kept and its protocol field replaced; fragments are refused. On success
+    // `packet` holds the result with a correct header checksum; on a drop it is unspecified.
     OutboundResult protect(std::string_view sa_name, Packet& packet);
     OutboundResult protect(std::uint32_t reqid, Packet& packet);
 

@@ -173,7 +173,7 @@ class Result {
 enum class DropReason : std::uint8_t {
     none,
     malformed,               // truncated or inconsistent lengths, bad outer header, misaligned ciphertext
-    fragment,                // outer packet is a fragment: reassemble before processing
+    fragment,                // a fragment where a whole datagram is needed: reassemble first
     unknown_spi,             // no SA for (protocol, SPI, destination)
     encapsulation_mismatch,  // ESP in UDP for a plain SA, or plain ESP for a UDP-encapsulated SA
     auth_failure,            // ICV mismatch
