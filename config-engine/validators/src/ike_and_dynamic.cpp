@@ -1,0 +1,73 @@
+// IKE policy authentication prerequisites and dynamic SA rules.
+#include <string>
+#include <unordered_map>
+
+#include "data_tree.hpp"
+#include "msim/config/validators.hpp"
+
+namespace msim::config::validators {
+
+using namespace detail;
+
+namespace {
+
+// `ike` is [edit security ike] or [edit services ipsec-vpn ike]: both hold proposal and policy lists
+// with the same authentication statements.
+void check_ike(const lyd_node* ike, Errors& out) {
+    if (!ike)
+        return;
+    std::unordered_map<std::string_view, std::string_view> method;
+    each(ike, "proposal",
+         [&](const lyd_node* p) { method.emplace(leaf(p, "name"), leaf(p, "authentication-method")); });
+    each(ike, "policy", [&](const lyd_node* policy) {
+        std::string_view needs_key, needs_cert, cert_method;
+        each(policy, "proposals", [&](const lyd_node* ref) {
+            const std::string_view name = lyd_get_value(ref);
+            const auto it = method.find(name);
+            if (it == method.end())
+                return;
+            if (it->second == "pre-shared-keys" && needs_key.empty())
+                needs_key = name;
+            if ((it->second == "rsa-signatures" || it->second == "dsa-signatures") && needs_cert.empty()) {
+                needs_cert = name;
+                cert_method = it->second;
+            }
+        });
+        if (!needs_key.empty() && !has(policy, "pre-shared-key"))
+            out.push_back(error_at(policy, "pre-shared-key",
+                                   "pre-shared-key must be configured: proposal " + std::string(needs_key) +
+                                       " uses authentication-method pre-shared-keys"));
+        if (!needs_cert.empty() && !has(policy, "local-certificate"))
+            out.push_back(error_at(policy, "local-certificate",
+                                   "local-certificate must be configured: proposal " +
+                                       std::string(needs_cert) + " uses authentication-method " +
+                                       std::string(cert_method)));
+    });
+}
+
+}  // namespace
+
+Errors check_ike_policies(const lyd_node* root) {
+    Errors out;
+    check_ike(descend(top(root, "security"), {"ike"}), out);
+    check_ike(descend(top(root, "services"), {"ipsec-vpn", "ike"}), out);
+    return out;
+}
+
+Errors check_dynamic_sas(const lyd_node* root) {
+    Errors out;
+    each(descend(top(root, "security"), {"ipsec"}), "security-association", [&](const lyd_node* sa) {
+        const lyd_node* dynamic = child(sa, "dynamic");
+        if (!dynamic)
+            return;
+        if (!has(dynamic, "ipsec-policy"))
+            out.push_back(error_at(sa, "dynamic",
+                                   "ipsec-policy must be configured for a dynamic security association"));
+        if (leaf(sa, "mode") == "transport")
+            out.push_back(error_at(sa, "mode transport",
+                                   "Transport mode is supported only for manual security associations"));
+    });
+    return out;
+}
+
+}  // namespace msim::config::validators

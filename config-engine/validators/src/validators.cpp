@@ -1,0 +1,40 @@
+#include "msim/config/validators.hpp"
+
+#include <array>
+
+namespace msim::config::validators {
+
+namespace {
+
+constexpr std::array<std::string_view, 2> manual_sa_inputs{"security ipsec", "services ipsec-vpn"};
+constexpr std::array<std::string_view, 2> ike_inputs{"security ike", "services ipsec-vpn"};
+constexpr std::array<std::string_view, 1> dynamic_inputs{"security ipsec"};
+constexpr std::array<std::string_view, 3> es_inputs{"interfaces", "security ipsec", "security ike"};
+constexpr std::array<std::string_view, 2> service_set_inputs{"services", "interfaces"};
+
+constexpr std::array<Check, 5> all_checks{{
+    {"manual-sa", manual_sa_inputs, check_manual_sas},
+    {"ike-policy", ike_inputs, check_ike_policies},
+    {"dynamic-sa", dynamic_inputs, check_dynamic_sas},
+    {"es-interface", es_inputs, check_es_interfaces},
+    {"service-set", service_set_inputs, check_service_sets},
+}};
+
+}  // namespace
+
+std::span<const Check> checks() {
+    return all_checks;
+}
+
+Errors validate(const lyd_node* root) {
+    Errors out;
+    if (!root)
+        return out;
+    for (const Check& c : all_checks) {
+        Errors found = c.run(root);
+        out.insert(out.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
+    }
+    return out;
+}
+
+}  // namespace msim::config::validators
