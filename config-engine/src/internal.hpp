@@ -67,8 +67,15 @@ bool prints_flat(const Node& n);
 // The hierarchy as `[edit a b c]` words from a path of nodes (keywords and keys).
 std::string edit_banner(const std::vector<std::string>& words);
 
-// Merge `src` (a parsed tree at the same level) into `dst`: load merge/replace semantics.
-void merge_into(Node& dst, const Node& src, bool honour_tags);
+// Merge `src` (a parsed tree at the same level) into `dst`: load merge/replace semantics. `delete:`
+// tags are always honoured, `replace:` tags when `honour_replace`.
+void merge_into(Node& dst, const Node& src, bool honour_replace);
+
+// Identity of a child among its siblings: same schema node and (lists) same keys.
+inline Node* counterpart(const Node& parent, const Node& child) {
+    return parent.find(child.schema(),
+                       child.schema()->kind == NodeKind::list ? child.values() : std::vector<std::string>{});
+}
 
 ConfigError error_at(const Word& w, std::string message);
 

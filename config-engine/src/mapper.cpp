@@ -74,6 +74,9 @@ std::vector<Step> walk(const Schema& schema, const SchemaNode& scope, const std:
                 break;
             case NodeKind::list:
                 for (size_t k = 0; k < sn->keys.size(); ++k, ++i) {
+                    // A list keyword alone names every entry (`delete security ike policy`).
+                    if (i >= words.size() && mode == WalkMode::path && k == 0)
+                        break;
                     if (i >= words.size())
                         throw missing_argument(words, i);
                     std::string v = words[i].text;
@@ -92,6 +95,8 @@ std::vector<Step> walk(const Schema& schema, const SchemaNode& scope, const std:
                 {
                     std::string v = words[i].text;
                     check(sn->type, v, words, i);
+                    if (sn->secret && v.rfind("$9$", 0) == 0 && !decode_secret(v))
+                        throw word_error(words, i, "invalid encrypted secret.");
                     st.values.push_back(std::move(v));
                     ++i;
                 }
@@ -108,6 +113,9 @@ std::vector<Step> walk(const Schema& schema, const SchemaNode& scope, const std:
                 }
                 break;
         }
+        // `set interfaces`: a bare non-presence container sets nothing.
+        if (mode == WalkMode::set && i >= words.size() && sn->kind == NodeKind::container && !sn->presence)
+            throw missing_argument(words, i);
         steps.push_back(std::move(st));
         if (!sn->is_entry_holder())
             break;
@@ -166,16 +174,16 @@ Node* materialize(Node& at, const std::vector<Step>& steps) {
     return cur;
 }
 
-void merge_into(Node& dst, const Node& src, bool honour_tags) {
+void merge_into(Node& dst, const Node& src, bool honour_replace) {
     for (const auto& c : src.children()) {
         const SchemaNode* sn = c->schema();
         Node* existing = dst.find(sn, sn->kind == NodeKind::list ? c->values() : std::vector<std::string>{});
-        if (honour_tags && c->tag == LoadTag::remove) {
+        if (c->tag == LoadTag::remove) {
             if (existing)
                 dst.remove(existing);
             continue;
         }
-        if (existing && honour_tags && c->tag == LoadTag::replace) {
+        if (existing && honour_replace && c->tag == LoadTag::replace) {
             dst.remove(existing);
             existing = nullptr;
         }
@@ -191,7 +199,7 @@ void merge_into(Node& dst, const Node& src, bool honour_tags) {
             auto copy = std::make_unique<Node>(*c);
             copy->tag = LoadTag::none;
             Node* added = dst.add(std::move(copy));
-            if (honour_tags) {
+            {
                 // Tags deeper in a copied subtree still apply: `delete:` drops, `replace:` is moot.
                 std::vector<Node*> stack{added};
                 while (!stack.empty()) {
@@ -224,7 +232,7 @@ void merge_into(Node& dst, const Node& src, bool honour_tags) {
                     existing->values().end())
                     existing->values().push_back(v);
         } else {
-            merge_into(*existing, *c, honour_tags);
+            merge_into(*existing, *c, honour_replace);
         }
     }
 }

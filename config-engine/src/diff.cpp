@@ -1,0 +1,213 @@
+#include "msim/config/diff.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "internal.hpp"
+#include "msim/config/text_format.hpp"
+
+namespace msim::config {
+
+namespace {
+
+void append_words(std::string& line, const Node& n) {
+    const SchemaNode* s = n.schema();
+    if (!s->hide_keyword) {
+        line += ' ';
+        line += s->name;
+    }
+    if (s->kind == NodeKind::list)
+        for (const auto& v : n.values())
+            line += ' ' + quote_value(v);
+}
+
+std::string value_text(const Node& n, const std::string& v) {
+    return n.schema()->secret ? "\"" + v + "\"" : quote_value(v);
+}
+
+void set_lines(const Node& n, const std::string& prefix, std::string& out) {
+    std::string path = prefix;
+    append_words(path, n);
+    const SchemaNode* s = n.schema();
+    if (s->kind == NodeKind::leaf) {
+        out += "set" + path;
+        if (!n.values().empty())
+            out += ' ' + value_text(n, n.values().front());
+        out += '\n';
+    } else if (s->kind == NodeKind::leaf_list) {
+        for (const auto& v : n.values())
+            out += "set" + path + ' ' + value_text(n, v) + '\n';
+    } else if (n.children().empty()) {
+        out += "set" + path + '\n';
+    } else {
+        for (const auto& c : n.children())
+            set_lines(*c, path, out);
+    }
+    if (n.inactive)
+        out += "deactivate" + path + '\n';
+}
+
+// ---------------------------------------------------------------------------------------------
+// compare
+
+class Differ {
+  public:
+    std::string out;
+
+    void diff(const Node& o, const Node& n, const std::vector<std::string>& path, size_t depth) {
+        // Old children that are gone, each reported just before the next surviving old sibling.
+        std::unordered_set<const Node*> in_new;
+        std::vector<std::pair<const Node*, const Node*>> pairs;  // new child -> old counterpart
+        pairs.reserve(n.children().size());
+        for (const auto& c : n.children()) {
+            const Node* oc = detail::counterpart(o, *c);
+            pairs.emplace_back(c.get(), oc);
+            if (oc)
+                in_new.insert(oc);
+        }
+        size_t oi = 0;
+        auto flush_removed_until = [&](const Node* stop) {
+            for (; oi < o.children().size(); ++oi) {
+                const Node* oc = o.children()[oi].get();
+                if (oc == stop) {
+                    ++oi;
+                    return;
+                }
+                if (!in_new.count(oc))
+                    emit(path, depth, *oc, "-");
+            }
+        };
+        for (const auto& [nc, oc] : pairs) {
+            if (oc)
+                flush_removed_until(oc);
+            if (!oc) {
+                emit(path, depth, *nc, "+");
+                continue;
+            }
+            compare_pair(*oc, *nc, path, depth);
+        }
+        flush_removed_until(nullptr);
+    }
+
+  private:
+    std::string banner_;
+
+    static int indent_for(size_t depth) { return depth <= 1 ? 2 : 4; }
+
+    void banner(const std::vector<std::string>& path) {
+        std::string b = detail::edit_banner(path);
+        if (b != banner_) {
+            out += b + '\n';
+            banner_ = std::move(b);
+        }
+    }
+
+    void emit(const std::vector<std::string>& path, size_t depth, const Node& n, const char* sign) {
+        banner(path);
+        detail::print_node(n, indent_for(depth), out, sign);
+    }
+
+    void compare_pair(const Node& o, const Node& n, const std::vector<std::string>& path, size_t depth) {
+        const SchemaNode* s = n.schema();
+        if (!s->is_entry_holder()) {
+            if (o.values() != n.values() || o.inactive != n.inactive || o.annotation != n.annotation) {
+                emit(path, depth, o, "-");
+                emit(path, depth, n, "+");
+            }
+            return;
+        }
+        if (o.inactive != n.inactive || o.annotation != n.annotation) {
+            banner(path);
+            if (n.annotation != o.annotation && !n.annotation.empty()) {
+                out += "!";
+                out.append(static_cast<size_t>(indent_for(depth)), ' ');
+                out += "/* " + n.annotation + " */\n";
+            }
+            out += "!";
+            out.append(static_cast<size_t>(indent_for(depth)), ' ');
+            if (n.inactive)
+                out += "inactive: ";
+            out += detail::head_of(n) + " { ... }\n";
+        }
+        std::vector<std::string> sub = path;
+        if (!s->hide_keyword)
+            sub.push_back(s->name);
+        if (s->kind == NodeKind::list)
+            sub.insert(sub.end(), n.values().begin(), n.values().end());
+        diff(o, n, sub, depth + 1);
+        reorder_check(o, n, sub, depth + 1);
+    }
+
+    // Entries of an ordered-by-user list that kept their keys but changed places: those outside the
+    // longest run that kept its relative order are shown as removed and re-added.
+    void reorder_check(const Node& o, const Node& n, const std::vector<std::string>& path, size_t depth) {
+        std::vector<const Node*> nseq;
+        std::vector<size_t> old_pos;
+        std::unordered_map<const Node*, size_t> pos_in_old;
+        for (size_t i = 0; i < o.children().size(); ++i)
+            pos_in_old.emplace(o.children()[i].get(), i);
+        for (const auto& c : n.children()) {
+            if (!c->schema()->ordered_by_user || c->schema()->kind != NodeKind::list)
+                continue;
+            const Node* oc = detail::counterpart(o, *c);
+            if (!oc)
+                continue;
+            nseq.push_back(c.get());
+            old_pos.push_back(pos_in_old[oc]);
+        }
+        if (nseq.size() < 2)
+            return;
+        // Longest increasing subsequence of old positions (patience sorting with back links).
+        std::vector<size_t> tails, prev(old_pos.size(), SIZE_MAX), tail_idx;
+        for (size_t i = 0; i < old_pos.size(); ++i) {
+            auto it = std::lower_bound(tails.begin(), tails.end(), old_pos[i]);
+            size_t k = static_cast<size_t>(it - tails.begin());
+            if (it == tails.end()) {
+                tails.push_back(old_pos[i]);
+                tail_idx.push_back(i);
+            } else {
+                *it = old_pos[i];
+                tail_idx[k] = i;
+            }
+            prev[i] = k ? tail_idx[k - 1] : SIZE_MAX;
+        }
+        std::vector<bool> keep(old_pos.size(), false);
+        for (size_t i = tail_idx.empty() ? SIZE_MAX : tail_idx.back(); i != SIZE_MAX; i = prev[i])
+            keep[i] = true;
+        for (size_t i = 0; i < nseq.size(); ++i) {
+            if (keep[i])
+                continue;
+            emit(path, depth, *o.children()[old_pos[i]], "-");
+            emit(path, depth, *nseq[i], "+");
+        }
+    }
+};
+
+}  // namespace
+
+std::string display_set(const Node& node) {
+    std::string out;
+    if (node.is_root()) {
+        for (const auto& c : node.children())
+            set_lines(*c, "", out);
+        return out;
+    }
+    std::string prefix;
+    std::vector<const Node*> chain;
+    for (const Node* p = node.parent(); p && !p->is_root(); p = p->parent())
+        chain.push_back(p);
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it)
+        append_words(prefix, **it);
+    set_lines(node, prefix, out);
+    return out;
+}
+
+std::string compare(const Node& old_root, const Node& new_root) {
+    Differ d;
+    d.diff(old_root, new_root, {}, 0);
+    return d.out;
+}
+
+}  // namespace msim::config
