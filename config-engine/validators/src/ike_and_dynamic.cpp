@@ -13,7 +13,7 @@ namespace {
 
 // `ike` is [edit security ike] or [edit services ipsec-vpn ike]: both hold proposal and policy lists
 // with the same authentication statements.
-void check_ike(const lyd_node* ike, Errors& out) {
+void check_ike(const lyd_node* ike, bool es_pic, Errors& out) {
     if (!ike)
         return;
     std::unordered_map<std::string_view, std::string_view> method;
@@ -33,6 +33,15 @@ void check_ike(const lyd_node* ike, Errors& out) {
                 cert_method = it->second;
             }
         });
+        // Seed 002's minimum IKE configuration names proposals; the AS PIC has default proposals.
+        if (es_pic && !has(policy, "proposals"))
+            out.push_back(error_at(policy, "proposals", "At least one IKE proposal must be configured"));
+        // Seed 001: with pre-shared keys only IP address, FQDN and U-FQDN identities are used.
+        if (!needs_key.empty() && has(child(policy, "local-id"), "distinguished-name"))
+            out.push_back(error_at(policy, "local-id distinguished-name",
+                                   "A distinguished-name identity needs certificates: proposal " +
+                                       std::string(needs_key) +
+                                       " uses authentication-method pre-shared-keys"));
         if (!needs_key.empty() && !has(policy, "pre-shared-key"))
             out.push_back(error_at(policy, "pre-shared-key",
                                    "pre-shared-key must be configured: proposal " + std::string(needs_key) +
@@ -49,18 +58,26 @@ void check_ike(const lyd_node* ike, Errors& out) {
 
 Errors check_ike_policies(const lyd_node* root) {
     Errors out;
-    check_ike(descend(top(root, "security"), {"ike"}), out);
-    check_ike(descend(top(root, "services"), {"ipsec-vpn", "ike"}), out);
+    check_ike(descend(top(root, "security"), {"ike"}), true, out);
+    check_ike(descend(top(root, "services"), {"ipsec-vpn", "ike"}), false, out);
     return out;
 }
 
 Errors check_dynamic_sas(const lyd_node* root) {
     Errors out;
-    each(descend(top(root, "security"), {"ipsec"}), "security-association", [&](const lyd_node* sa) {
+    const lyd_node* ipsec = descend(top(root, "security"), {"ipsec"});
+    std::unordered_map<std::string_view, const lyd_node*> policies;
+    each(ipsec, "policy", [&](const lyd_node* p) { policies.emplace(leaf(p, "name"), p); });
+    each(ipsec, "security-association", [&](const lyd_node* sa) {
         const lyd_node* dynamic = child(sa, "dynamic");
         if (!dynamic)
             return;
-        if (!has(dynamic, "ipsec-policy"))
+        const std::string_view policy = leaf(dynamic, "ipsec-policy");
+        if (const auto it = policies.find(policy); it != policies.end() && !has(it->second, "proposals"))
+            out.push_back(
+                error_at(dynamic, statement("ipsec-policy", policy),
+                         "IPsec policy " + std::string(policy) + " must name at least one proposal"));
+        if (policy.empty())
             out.push_back(error_at(sa, "dynamic",
                                    "ipsec-policy must be configured for a dynamic security association"));
         if (leaf(sa, "mode") == "transport")

@@ -2,6 +2,7 @@
 #include <map>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "data_tree.hpp"
 #include "msim/config/validators.hpp"
@@ -35,6 +36,17 @@ Errors check_es_interfaces(const lyd_node* root) {
     };
     std::map<std::string, Pic> pics;  // ordered, so warnings come out in a stable order
 
+    // Seed 002: the tunnel source address must be configured locally on the router.
+    std::unordered_set<std::string_view> local_addresses;
+    each(top(root, "interfaces"), "interface", [&](const lyd_node* ifd) {
+        each(ifd, "unit", [&](const lyd_node* unit) {
+            each(descend(unit, {"family", "inet"}), "address", [&](const lyd_node* a) {
+                const std::string_view prefix = leaf(a, "name");
+                local_addresses.insert(prefix.substr(0, prefix.find('/')));
+            });
+        });
+    });
+
     each(top(root, "interfaces"), "interface", [&](const lyd_node* ifd) {
         const std::string_view ifname = leaf(ifd, "name");
         if (ifname.substr(0, 3) != "es-")
@@ -43,6 +55,13 @@ Errors check_es_interfaces(const lyd_node* root) {
         if (!pic.first_interface)
             pic.first_interface = ifd;
         each(ifd, "unit", [&](const lyd_node* unit) {
+            if (const lyd_node* tunnel = child(unit, "tunnel")) {
+                const std::string_view source = leaf(tunnel, "source");
+                if (!source.empty() && !local_addresses.contains(source))
+                    out.push_back(error_at(tunnel, statement("source", source),
+                                           "Tunnel source address " + std::string(source) +
+                                               " is not configured on any interface"));
+            }
             const lyd_node* inet = descend(unit, {"family", "inet"});
             const std::string_view sa_name = leaf(inet, "ipsec-sa");
             if (sa_name.empty())
@@ -118,7 +137,47 @@ Errors check_service_sets(const lyd_node* root) {
         return found;
     };
 
+    // Seed 004: with digital certificates the service set must name the CA (ipsec-vpn-options
+    // trusted-ca). A rule needs certificates when its dynamic IKE policy lists an rsa- or
+    // dsa-signatures proposal.
+    const lyd_node* vpn = descend(top(root, "services"), {"ipsec-vpn"});
+    std::unordered_map<std::string_view, std::string_view> proposal_method;
+    each(descend(vpn, {"ike"}), "proposal", [&](const lyd_node* p) {
+        proposal_method.emplace(leaf(p, "name"), leaf(p, "authentication-method"));
+    });
+    std::unordered_map<std::string_view, bool> policy_uses_certificates;
+    each(descend(vpn, {"ike"}), "policy", [&](const lyd_node* policy) {
+        bool certs = false;
+        each(policy, "proposals", [&](const lyd_node* ref) {
+            const auto it = proposal_method.find(lyd_get_value(ref));
+            certs = certs || (it != proposal_method.end() &&
+                              (it->second == "rsa-signatures" || it->second == "dsa-signatures"));
+        });
+        policy_uses_certificates.emplace(leaf(policy, "name"), certs);
+    });
+    // The IKE policy of the first certificate-using term of each rule.
+    std::unordered_map<std::string_view, std::string_view> rule_certificate_policy;
+    each(vpn, "rule", [&](const lyd_node* rule) {
+        each(rule, "term", [&](const lyd_node* term) {
+            const std::string_view ike_policy = leaf(descend(term, {"then", "dynamic"}), "ike-policy");
+            const auto it = policy_uses_certificates.find(ike_policy);
+            if (it != policy_uses_certificates.end() && it->second)
+                rule_certificate_policy.emplace(leaf(rule, "name"), ike_policy);
+        });
+    });
+
     each(top(root, "services"), "service-set", [&](const lyd_node* set) {
+        if (!has(child(set, "ipsec-vpn-options"), "trusted-ca")) {
+            each(set, "ipsec-vpn-rules", [&](const lyd_node* ref) {
+                const std::string_view rule = lyd_get_value(ref);
+                const auto it = rule_certificate_policy.find(rule);
+                if (it != rule_certificate_policy.end())
+                    out.push_back(error_at(set, statement("ipsec-vpn-rules", rule),
+                                           "ipsec-vpn-options trusted-ca must be configured: rule " +
+                                               std::string(rule) + " uses certificates (ike-policy " +
+                                               std::string(it->second) + ")"));
+            });
+        }
         if (const lyd_node* is = child(set, "interface-service"))
             resolve(is, "service-interface", leaf(is, "service-interface"), false);
         if (const lyd_node* nh = child(set, "next-hop-service")) {
@@ -133,6 +192,33 @@ Errors check_service_sets(const lyd_node* root) {
                                                std::string(side)));
             }
         }
+    });
+    return out;
+}
+
+Errors check_firewall_ipsec_sas(const lyd_node* root) {
+    Errors out;
+    // Seed 002: a filter's `then ipsec-sa` hands the packet to the ES PIC unit configured with that
+    // SA, so one must exist.
+    std::unordered_set<std::string_view> on_es_units;
+    each(top(root, "interfaces"), "interface", [&](const lyd_node* ifd) {
+        if (leaf(ifd, "name").substr(0, 3) != "es-")
+            return;
+        each(ifd, "unit", [&](const lyd_node* unit) {
+            const std::string_view sa = leaf(descend(unit, {"family", "inet"}), "ipsec-sa");
+            if (!sa.empty())
+                on_es_units.insert(sa);
+        });
+    });
+    each(top(root, "firewall"), "filter", [&](const lyd_node* filter) {
+        each(filter, "term", [&](const lyd_node* term) {
+            const lyd_node* then = child(term, "then");
+            const std::string_view sa = leaf(then, "ipsec-sa");
+            if (!sa.empty() && !on_es_units.contains(sa))
+                out.push_back(error_at(then, statement("ipsec-sa", sa),
+                                       "Security association " + std::string(sa) +
+                                           " is not configured on any es- interface unit"));
+        });
     });
     return out;
 }

@@ -11,13 +11,15 @@ constexpr std::array<std::string_view, 2> ike_inputs{"security ike", "services i
 constexpr std::array<std::string_view, 1> dynamic_inputs{"security ipsec"};
 constexpr std::array<std::string_view, 3> es_inputs{"interfaces", "security ipsec", "security ike"};
 constexpr std::array<std::string_view, 2> service_set_inputs{"services", "interfaces"};
+constexpr std::array<std::string_view, 2> firewall_inputs{"firewall", "interfaces"};
 
-constexpr std::array<Check, 5> all_checks{{
+constexpr std::array<Check, 6> all_checks{{
     {"manual-sa", manual_sa_inputs, check_manual_sas},
     {"ike-policy", ike_inputs, check_ike_policies},
     {"dynamic-sa", dynamic_inputs, check_dynamic_sas},
     {"es-interface", es_inputs, check_es_interfaces},
     {"service-set", service_set_inputs, check_service_sets},
+    {"firewall-ipsec-sa", firewall_inputs, check_firewall_ipsec_sas},
 }};
 
 }  // namespace

@@ -307,8 +307,13 @@ std::string es_unit(int unit, const std::string& sa, bool tunnel = true,
                 : "") +
            "<family><inet><ipsec-sa>" + sa + "</ipsec-sa></inet></family></unit>";
 }
+// The named interface plus the uplink that holds the tunnel source address 10.5.5.5.
+const std::string uplink =
+    "<interface><name>so-0/0/0</name><unit><name>0</name><family><inet><address><name>"
+    "10.5.5.5/30</name></address></inet></family></unit></interface>";
 std::string interfaces(const std::string& name, const std::string& units) {
-    return "<interfaces" + ns + "><interface><name>" + name + "</name>" + units + "</interface></interfaces>";
+    return "<interfaces" + ns + ">" + uplink + "<interface><name>" + name + "</name>" + units +
+           "</interface></interfaces>";
 }
 const std::string dynamic_setup = security(
     "<ike><proposal><name>p</name><authentication-method>pre-shared-keys</authentication-method></proposal>"
@@ -350,15 +355,16 @@ TEST_CASE("ES PIC: more than 512 dynamic SAs on one PIC is a warning") {
     for (int u = 0; u < 512; ++u)
         units += es_unit(u, "dyn");
     // 512 on es-1/2/0 plus 1 on es-1/3/0 (another PIC): no warning.
-    CHECK(run(check_es_interfaces, dynamic_setup + "<interfaces" + ns + "><interface><name>es-1/2/0</name>" +
-                                       units + "</interface><interface><name>es-1/3/0</name>" +
-                                       es_unit(0, "dyn") + "</interface></interfaces>")
+    CHECK(run(check_es_interfaces, dynamic_setup + "<interfaces" + ns + ">" + uplink +
+                                       "<interface><name>es-1/2/0</name>" + units +
+                                       "</interface><interface><name>es-1/3/0</name>" + es_unit(0, "dyn") +
+                                       "</interface></interfaces>")
               .empty());
     // The 513th on es-1/2/1 shares the PIC es-1/2.
-    const auto errors =
-        run(check_es_interfaces, dynamic_setup + "<interfaces" + ns + "><interface><name>es-1/2/0</name>" +
-                                     units + "</interface><interface><name>es-1/2/1</name>" +
-                                     es_unit(0, "dyn") + "</interface></interfaces>");
+    const auto errors = run(check_es_interfaces, dynamic_setup + "<interfaces" + ns + ">" + uplink +
+                                                     "<interface><name>es-1/2/0</name>" + units +
+                                                     "</interface><interface><name>es-1/2/1</name>" +
+                                                     es_unit(0, "dyn") + "</interface></interfaces>");
     REQUIRE(errors.size() == 1);
     check_error(
         errors[0], {"interfaces", "es-1/2/0"}, "",
@@ -406,9 +412,102 @@ TEST_CASE("AS PIC service sets name configured sp- units with the right service-
                 "outside-service-interface sp-1/2/0.7", "Logical interface sp-1/2/0.7 is not configured");
 }
 
+TEST_CASE("ES PIC: the tunnel source must be a local address") {
+    const auto errors =
+        run(check_es_interfaces, dynamic_setup + "<interfaces" + ns + "><interface><name>es-0/1/0</name>" +
+                                     es_unit(0, "tun") + "</interface></interfaces>");
+    REQUIRE(errors.size() == 1);
+    check_error(errors[0], {"interfaces", "es-0/1/0", "unit", "0", "tunnel"}, "source 10.5.5.5",
+                "Tunnel source address 10.5.5.5 is not configured on any interface");
+}
+
+TEST_CASE("ES PIC IKE policies name at least one proposal; AS PIC ones may use defaults") {
+    const auto errors =
+        run(check_ike_policies, ike("<pre-shared-key><ascii-text>k</ascii-text></pre-shared-key>"));
+    REQUIRE(errors.size() == 1);
+    check_error(errors[0], policy_path, "proposals", "At least one IKE proposal must be configured");
+    CHECK(run(check_ike_policies, "<services" + ns +
+                                      "><ipsec-vpn><ike><policy><name>pol</name><pre-shared-key>"
+                                      "<ascii-text>k</ascii-text></pre-shared-key></policy></ike>"
+                                      "</ipsec-vpn></services>")
+              .empty());
+}
+
+TEST_CASE("AS PIC IKE: a distinguished-name identity cannot go with pre-shared keys") {
+    auto policy = [&](const std::string& id) {
+        return "<services" + ns +
+               "><ipsec-vpn><ike><proposal><name>p</name><authentication-method>pre-shared-keys"
+               "</authentication-method></proposal><policy><name>pol</name><proposals>p</"
+               "proposals><local-id>" +
+               id +
+               "</local-id><pre-shared-key><ascii-text>k</ascii-text></pre-shared-key></policy></ike>"
+               "</ipsec-vpn></services>";
+    };
+    CHECK(run(check_ike_policies, policy("<fqdn>r1.example.net</fqdn>")).empty());
+    const auto errors = run(check_ike_policies, policy("<distinguished-name/>"));
+    REQUIRE(errors.size() == 1);
+    check_error(errors[0], {"services", "ipsec-vpn", "ike", "policy", "pol"}, "local-id distinguished-name",
+                "A distinguished-name identity needs certificates: proposal p uses authentication-method "
+                "pre-shared-keys");
+}
+
+TEST_CASE("dynamic SA: its IPsec policy names at least one proposal") {
+    const auto errors =
+        run(check_dynamic_sas, ipsec("<policy><name>empty</name></policy><security-association><name>d"
+                                     "</name><dynamic><ipsec-policy>empty</ipsec-policy></dynamic>"
+                                     "</security-association>"));
+    REQUIRE(errors.size() == 1);
+    check_error(errors[0], {"security", "ipsec", "security-association", "d", "dynamic"},
+                "ipsec-policy empty", "IPsec policy empty must name at least one proposal");
+}
+
+TEST_CASE("AS PIC: rules using certificates need the service set's trusted-ca") {
+    auto config = [&](const std::string& options) {
+        return "<security" + ns +
+               "><pki><ca-profile><name>ca</name><ca-identity>ca</ca-identity></ca-profile></pki>"
+               "</security><interfaces" +
+               ns +
+               "><interface><name>sp-1/2/0</name><unit><name>0</name></unit>"
+               "</interface></interfaces><services" +
+               ns +
+               "><service-set><name>ss</name><interface-service>"
+               "<service-interface>sp-1/2/0</service-interface></interface-service><ipsec-vpn-options>"
+               "<local-gateway>10.0.0.1</local-gateway>" +
+               options +
+               "</ipsec-vpn-options><ipsec-vpn-rules>r"
+               "</ipsec-vpn-rules></service-set><ipsec-vpn><rule><name>r</name><term><name>t</name><then>"
+               "<remote-gateway>10.0.0.2</remote-gateway><dynamic><ike-policy>cert</ike-policy></dynamic></"
+               "then>"
+               "</term><match-direction>input</match-direction></rule><ike><proposal><name>rsa</name>"
+               "<authentication-method>rsa-signatures</authentication-method></proposal><policy><name>cert</"
+               "name>"
+               "<proposals>rsa</proposals><local-certificate>local</local-certificate></policy></ike></"
+               "ipsec-vpn>"
+               "</services>";
+    };
+    CHECK(run(check_service_sets, config("<trusted-ca>ca</trusted-ca>")).empty());
+    const auto errors = run(check_service_sets, config(""));
+    REQUIRE(errors.size() == 1);
+    check_error(
+        errors[0], {"services", "service-set", "ss"}, "ipsec-vpn-rules r",
+        "ipsec-vpn-options trusted-ca must be configured: rule r uses certificates (ike-policy cert)");
+}
+
+TEST_CASE("firewall then ipsec-sa names an SA carried by an es- unit") {
+    const std::string filter = "<firewall" + ns +
+                               "><filter><name>f</name><term><name>t</name><then><ipsec-sa>tun"
+                               "</ipsec-sa></then></term></filter></firewall>";
+    CHECK(run(check_firewall_ipsec_sas, dynamic_setup + interfaces("es-0/1/0", es_unit(0, "tun")) + filter)
+              .empty());
+    const auto errors = run(check_firewall_ipsec_sas, dynamic_setup + filter);
+    REQUIRE(errors.size() == 1);
+    check_error(errors[0], {"firewall", "filter", "f", "term", "t", "then"}, "ipsec-sa tun",
+                "Security association tun is not configured on any es- interface unit");
+}
+
 TEST_CASE("validate() runs every registered check; an empty configuration passes") {
     CHECK(validate(nullptr).empty());
-    CHECK(checks().size() == 5);
+    CHECK(checks().size() == 6);
     for (const Check& c : checks()) {
         CHECK_FALSE(c.name.empty());
         CHECK_FALSE(c.subtrees.empty());

@@ -40,19 +40,24 @@ Errors validate(const lyd_node* root);
 Errors check_manual_sas(const lyd_node* root);
 
 // IKE policies ([edit security ike] and [edit services ipsec-vpn ike]): a proposal using
-// pre-shared-keys needs a pre-shared-key; rsa- or dsa-signatures need local-certificate.
+// pre-shared-keys needs a pre-shared-key (and no distinguished-name local-id); rsa- or dsa-signatures
+// need local-certificate; ES PIC policies name at least one proposal.
 Errors check_ike_policies(const lyd_node* root);
 
-// Dynamic SAs: an ipsec-policy is required; transport mode is for manual SAs only.
+// Dynamic SAs: an ipsec-policy naming at least one proposal is required; transport mode is for
+// manual SAs only.
 Errors check_dynamic_sas(const lyd_node* root);
 
 // ES PIC units: an ipsec-sa must be a tunnel-mode SA, needs the tunnel source and destination, and a
-// dynamic SA needs an IKE policy for the tunnel destination; more than 512 dynamic SAs on one ES PIC
-// is a warning.
+// dynamic SA needs an IKE policy for the tunnel destination; a tunnel source must be a local address;
+// more than 512 dynamic SAs on one ES PIC is a warning.
 Errors check_es_interfaces(const lyd_node* root);
 
 // AS PIC service sets: their service interfaces must be configured sp- units with the right
-// service-domain.
+// service-domain; rules using certificate IKE policies need ipsec-vpn-options trusted-ca.
 Errors check_service_sets(const lyd_node* root);
+
+// Firewall `then ipsec-sa NAME`: some es- unit must carry that SA.
+Errors check_firewall_ipsec_sas(const lyd_node* root);
 
 }  // namespace msim::config::validators
