@@ -80,13 +80,15 @@ class Differ {
             }
         };
         for (const auto& [nc, oc] : pairs) {
-            if (oc)
+            if (oc) {
                 flush_removed_until(oc);
-            if (!oc) {
-                emit(path, depth, *nc, "+");
+                compare_pair(*oc, *nc, path, depth);
                 continue;
             }
-            compare_pair(*oc, *nc, path, depth);
+            // Removed statements that stood before the next surviving one come first.
+            for (; oi < o.children().size() && !in_new.count(o.children()[oi].get()); ++oi)
+                emit(path, depth, *o.children()[oi], "-");
+            emit(path, depth, *nc, "+");
         }
         flush_removed_until(nullptr);
     }

@@ -155,6 +155,7 @@ class SchemaBuilder {
                 case LYS_LIST: {
                     n->kind = NodeKind::list;
                     n->hide_keyword = has_ext(c, "hide-keyword");
+                    n->flatten = has_ext(c, "flatten");
                     for (const lysc_node* k = lysc_node_child(c); k; k = k->next) {
                         if (k->nodetype == LYS_LEAF && (k->flags & LYS_KEY)) {
                             n->keys.emplace_back(k->name);
