@@ -176,7 +176,7 @@ std::string describe_failure(ValidationStatus status, int err, unsigned path_len
         case ValidationStatus::not_a_ca:
             return "issuer certificate is not a valid CA (basic constraints or key usage)";
         case ValidationStatus::key_usage:
-            return "issuer key usage does not permit signing";
+            return "issuer key usage does not permit certificate or CRL signing";
         case ValidationStatus::revoked:
             return "certificate has been revoked";
         case ValidationStatus::crl_unavailable:
