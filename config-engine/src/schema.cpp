@@ -211,7 +211,8 @@ class SchemaBuilder {
 
 std::shared_ptr<const Schema> Schema::load(const std::string& yang_dir, const std::string& top_module) {
     std::shared_ptr<Schema> s(new Schema());
-    ly_log_options(LY_LOSTORE_LAST);
+    // Keep every message for translation into commit errors; never print to stderr.
+    ly_log_options(LY_LOSTORE);
     if (ly_ctx_new(yang_dir.c_str(), LY_CTX_DISABLE_SEARCHDIR_CWD, &s->ctx_) != LY_SUCCESS)
         throw SchemaError("cannot create libyang context for " + yang_dir);
     const lys_module* mod = ly_ctx_load_module(s->ctx_, top_module.c_str(), nullptr, nullptr);
@@ -220,6 +221,7 @@ std::shared_ptr<const Schema> Schema::load(const std::string& yang_dir, const st
         throw SchemaError("cannot load YANG module " + top_module + " from " + yang_dir + ": " +
                           (msg ? msg : "unknown error"));
     }
+    ly_err_clean(s->ctx_, nullptr);
     s->root_ = std::make_unique<SchemaNode>();
     s->root_->kind = NodeKind::container;
     SchemaBuilder b(*s);
