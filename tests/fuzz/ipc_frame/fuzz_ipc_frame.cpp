@@ -3,8 +3,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/connect_pair.hpp>
 #include <boost/asio/write.hpp>
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
 
 #include "msim/common/ipc/connection.hpp"
 

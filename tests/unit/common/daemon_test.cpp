@@ -41,7 +41,8 @@ TEST_CASE("a daemon answers ping, package information, unknown RPCs and survives
     RouterPaths paths{"r1", dir.path / "r1"};
     paths.create_layout();
     Daemon daemon("kmd", paths);
-    daemon.register_rpc("explode", [](const pugi::xml_node&, ipc::Responder) { throw std::runtime_error("boom"); });
+    daemon.register_rpc("explode",
+                        [](const pugi::xml_node&, ipc::Responder) { throw std::runtime_error("boom"); });
     std::thread runner([&] { daemon.run(); });
     // Wait for the socket.
     for (int i = 0; i < 200 && !std::filesystem::exists(paths.socket("kmd")); ++i) {

@@ -76,28 +76,31 @@ TEST_CASE("frame header round trip and rejection of bad headers") {
     auto frame = encode_rpc_frame(xml);
     REQUIRE(frame.size() == frame_header_size + xml.size());
     std::string error;
-    auto header = decode_frame_header(std::span<const uint8_t, frame_header_size>(frame.data(), frame_header_size),
-                                      default_max_frame_payload, error);
+    auto header =
+        decode_frame_header(std::span<const uint8_t, frame_header_size>(frame.data(), frame_header_size),
+                            default_max_frame_payload, error);
     REQUIRE(header);
     CHECK(header->payload_length == xml.size());
     CHECK(header->type == FrameType::rpc);
 
     SUBCASE("oversized") {
-        auto h = decode_frame_header(std::span<const uint8_t, frame_header_size>(frame.data(), frame_header_size), 4,
-                                     error);
+        auto h = decode_frame_header(
+            std::span<const uint8_t, frame_header_size>(frame.data(), frame_header_size), 4, error);
         CHECK_FALSE(h);
         CHECK(error.find("oversized frame") != std::string::npos);
     }
     SUBCASE("unknown type") {
         frame[4] = 9;
-        CHECK_FALSE(decode_frame_header(std::span<const uint8_t, frame_header_size>(frame.data(), frame_header_size),
-                                        default_max_frame_payload, error));
+        CHECK_FALSE(
+            decode_frame_header(std::span<const uint8_t, frame_header_size>(frame.data(), frame_header_size),
+                                default_max_frame_payload, error));
         CHECK(error == "unknown frame type 9");
     }
     SUBCASE("reserved bits") {
         frame[6] = 1;
-        CHECK_FALSE(decode_frame_header(std::span<const uint8_t, frame_header_size>(frame.data(), frame_header_size),
-                                        default_max_frame_payload, error));
+        CHECK_FALSE(
+            decode_frame_header(std::span<const uint8_t, frame_header_size>(frame.data(), frame_header_size),
+                                default_max_frame_payload, error));
     }
 }
 
@@ -134,7 +137,9 @@ TEST_CASE("calls, errors, notifications and packets between two connections") {
         packets.emplace_back(bytes.begin(), bytes.end());
     };
     Handlers client;
-    client.on_notification = [&](Connection&, const pugi::xml_node& n) { notes.push_back(n.first_child().name()); };
+    client.on_notification = [&](Connection&, const pugi::xml_node& n) {
+        notes.push_back(n.first_child().name());
+    };
     auto srv = Connection::create(std::move(a), server, nullptr);
     auto cli = Connection::create(std::move(b), client, nullptr);
     srv->start();
@@ -204,7 +209,8 @@ TEST_CASE("a peer that dies mid-call completes the call as closed") {
     cli->start();
     std::optional<Reply> r;
     cli->call("slow", 5000ms, [&](Reply reply) { r = std::move(reply); });
-    run_until(io, [&] { return false; }, 30ms);  // the request reaches the server
+    run_until(
+        io, [&] { return false; }, 30ms);  // the request reaches the server
     srv->close("killed");
     srv.reset();
     run_until(io, [&] { return r.has_value() && closed; });
@@ -229,7 +235,8 @@ void check_bad_input(const std::vector<uint8_t>& bytes, bool close_after, const 
     Logger log(dir.path / "messages", "test", "ipc");
     ConnectionOptions options;
     options.max_frame_payload = max_payload;
-    Server server(io, dir.path / "s.sock", [] { return echo_handlers(); }, &log, options);
+    Server server(
+        io, dir.path / "s.sock", [] { return echo_handlers(); }, &log, options);
     server.listen();
 
     Socket good_socket = connect_socket(io, dir.path / "s.sock");
@@ -285,7 +292,8 @@ TEST_CASE("an rpc without message-id closes that connection only") {
 }
 
 TEST_CASE("a truncated packet frame closes that connection only") {
-    check_bad_input(encode_frame(FrameType::packet, std::vector<uint8_t>{1, 2, 3}), false, "truncated packet frame");
+    check_bad_input(encode_frame(FrameType::packet, std::vector<uint8_t>{1, 2, 3}), false,
+                    "truncated packet frame");
 }
 
 TEST_CASE("garbage bytes close that connection only") {
