@@ -141,10 +141,8 @@ int start_router(const RouterPaths& paths, bool quiet) {
                 for (auto p : reply.root().child("process-status-information").children("process")) {
                     if (std::string_view(p.child_value("state")) == "held-down") {
                         const std::string name = p.child_value("name");
-                        std::fprintf(stderr,
-                                     "msim: router %s failed to start: %s keeps dying
-                                         % s ", paths.router.c_str(),
-                                           name.c_str(),
+                        std::fprintf(stderr, "msim: router %s failed to start: %s keeps dying\n%s",
+                                     paths.router.c_str(), name.c_str(),
                                      tail(paths.log_dir() / (name + ".stderr"), 5).c_str());
                         ::kill(pid, SIGTERM);
                         return 1;

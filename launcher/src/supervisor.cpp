@@ -167,7 +167,7 @@ void Supervisor::spawn(Child& child) {
         }
         if (devnull > 2)
             ::close(devnull);
-        ::execl(exe.c_str(), child.name.c_str(), "--state", state.c_str(), "--router", paths_.router.c_str(),
+        ::execl(exe.c_str(), exe.c_str(), "--state", state.c_str(), "--router", paths_.router.c_str(),
                 static_cast<char*>(nullptr));
         std::fprintf(stderr, "init: cannot execute %s: %s\n", exe.c_str(), std::strerror(errno));
         ::_exit(127);
