@@ -4,13 +4,15 @@
 // "payload" is the inner IPv4 datagram handed to the ES PIC. The raw reference per packet: re-IV a keyed
 // CBC context and encrypt the padded payload + ESP trailer, then HMAC-SHA1 over ESP header, IV and
 // ciphertext with a keyed MAC context; i.e. exactly the crypto an ESP packet needs, without any packet
-// handling. ratio = ESP packets/s / raw packets/s (target >= 0.7 at 1400 bytes).
+// handling. ratio = ESP packets/s / raw packets/s (target >= 0.7 at 1400 bytes). Inbound is compared
+// with the same (encrypting) reference: CBC decryption pipelines with AES-NI, so it may exceed 1.
 //
 // usage: bench_esp [seconds-per-measurement]   (default 0.5)
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/provider.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -55,6 +57,7 @@ double rate(double seconds, Body body) {
 
 struct RawEvp {
     OSSL_LIB_CTX* ctx = OSSL_LIB_CTX_new();
+    OSSL_PROVIDER* provider = OSSL_PROVIDER_load(ctx, "default");
     EVP_CIPHER* cipher = nullptr;
     EVP_CIPHER_CTX* cctx = EVP_CIPHER_CTX_new();
     EVP_MAC* mac = nullptr;
@@ -64,7 +67,6 @@ struct RawEvp {
     std::size_t iv = 0;
 
     RawEvp(const char* cipher_name, std::size_t key_length, std::size_t payload) {
-        OSSL_PROVIDER_load(ctx, "default");
         cipher = EVP_CIPHER_fetch(ctx, cipher_name, nullptr);
         mac = EVP_MAC_fetch(ctx, "HMAC", nullptr);
         mctx = EVP_MAC_CTX_new(mac);
@@ -90,6 +92,7 @@ struct RawEvp {
         EVP_MAC_free(mac);
         EVP_CIPHER_CTX_free(cctx);
         EVP_CIPHER_free(cipher);
+        OSSL_PROVIDER_unload(provider);
         OSSL_LIB_CTX_free(ctx);
     }
     void packet() {
@@ -128,8 +131,11 @@ int main(int argc, char** argv) {
     if (seconds <= 0) {
         seconds = 0.5;
     }
-    std::printf("ESP tunnel mode, outbound (protect) and inbound (unprotect), one core, %.2f s per figure\n",
-                seconds);
+    constexpr int slices = 5;
+    std::printf(
+        "ESP tunnel mode, outbound (protect) and inbound (unprotect), one core, best of 5 slices in %.2f s "
+        "per figure\n",
+        seconds);
     std::printf("%-28s %7s %12s %10s %12s %10s %7s %12s %7s\n", "cipher+MAC", "payload", "ESP out p/s",
                 "Mbit/s", "raw EVP p/s", "Mbit/s", "ratio", "ESP in p/s", "ratio");
     struct Algo {
@@ -150,12 +156,6 @@ int main(int argc, char** argv) {
             }
             std::vector<std::uint8_t> plain = datagram(payload);
             Packet packet(4096);
-            double esp = rate(seconds, [&] {
-                packet.assign(plain);
-                if (!sender.protect(out.name, packet).ok()) {
-                    std::abort();
-                }
-            });
             // Inbound: a fixed set of distinct protected packets replayed (manual SA, no replay window).
             std::vector<std::vector<std::uint8_t>> wire;
             for (int i = 0; i < 64; ++i) {
@@ -164,14 +164,27 @@ int main(int argc, char** argv) {
                 wire.emplace_back(packet.data(), packet.data() + packet.size());
             }
             std::size_t next = 0;
-            double esp_in = rate(seconds, [&] {
-                packet.assign(wire[next++ % wire.size()]);
-                if (receiver.unprotect(packet).kind != InboundKind::delivered) {
-                    std::abort();
-                }
-            });
             RawEvp raw(algo.openssl, key_length(algo.cipher), payload);
-            double reference = rate(seconds, [&] { raw.packet(); });
+            // The machine is shared: measure in alternating slices and keep each side's best slice, so a
+            // burst of someone else's load does not land on one side of the ratio only.
+            double esp = 0;
+            double esp_in = 0;
+            double reference = 0;
+            for (int slice = 0; slice < slices; ++slice) {
+                esp = std::max(esp, rate(seconds / slices, [&] {
+                                   packet.assign(plain);
+                                   if (!sender.protect(out.name, packet).ok()) {
+                                       std::abort();
+                                   }
+                               }));
+                reference = std::max(reference, rate(seconds / slices, [&] { raw.packet(); }));
+                esp_in = std::max(esp_in, rate(seconds / slices, [&] {
+                                      packet.assign(wire[next++ % wire.size()]);
+                                      if (receiver.unprotect(packet).kind != InboundKind::delivered) {
+                                          std::abort();
+                                      }
+                                  }));
+            }
             auto mbit = [payload](double pps) { return pps * static_cast<double>(payload) * 8 / 1e6; };
             std::printf("%-28s %7zu %12.0f %10.1f %12.0f %10.1f %7.2f %12.0f %7.2f\n", algo.label, payload,
                         esp, mbit(esp), reference, mbit(reference), esp / reference, esp_in,

@@ -24,11 +24,15 @@ std::uint32_t be32(const std::uint8_t* p) {
 // check what the engine produced without going through the engine's code.
 class Reference {
   public:
-    Reference() : ctx_(OSSL_LIB_CTX_new()) {
-        OSSL_PROVIDER_load(ctx_, "default");
-        OSSL_PROVIDER_load(ctx_, "legacy");
+    Reference()
+        : ctx_(OSSL_LIB_CTX_new()),
+          default_(OSSL_PROVIDER_load(ctx_, "default")),
+          legacy_(OSSL_PROVIDER_load(ctx_, "legacy")) {}
+    ~Reference() {
+        OSSL_PROVIDER_unload(legacy_);
+        OSSL_PROVIDER_unload(default_);
+        OSSL_LIB_CTX_free(ctx_);
     }
-    ~Reference() { OSSL_LIB_CTX_free(ctx_); }
 
     Bytes hmac(Integrity integrity, const Bytes& key, const std::uint8_t* data, std::size_t n) {
         const char* digest = integrity == Integrity::hmac_md5_96    ? "MD5"
@@ -65,6 +69,8 @@ class Reference {
 
   private:
     OSSL_LIB_CTX* ctx_;
+    OSSL_PROVIDER* default_;
+    OSSL_PROVIDER* legacy_;
 };
 
 std::size_t iv_length(Cipher c) {
