@@ -8,6 +8,11 @@ std::string_view name_of(const lyd_node* node) {
     return node && node->schema ? std::string_view(node->schema->name) : std::string_view();
 }
 
+std::string_view value_of(const lyd_node* node) {
+    const char* v = node ? lyd_get_value(node) : nullptr;
+    return v ? std::string_view(v) : std::string_view();
+}
+
 const lyd_node* top(const lyd_node* root, std::string_view name) {
     if (!root)
         return nullptr;
@@ -36,11 +41,7 @@ const lyd_node* descend(const lyd_node* node, std::initializer_list<std::string_
 }
 
 std::string_view leaf(const lyd_node* parent, std::string_view name) {
-    const lyd_node* c = child(parent, name);
-    if (!c)
-        return {};
-    const char* v = lyd_get_value(c);
-    return v ? std::string_view(v) : std::string_view();
+    return value_of(child(parent, name));
 }
 
 bool has(const lyd_node* parent, std::string_view name) {
@@ -89,7 +90,7 @@ std::vector<std::string> edit_path(const lyd_node* node) {
                 words.emplace_back(n->schema->name);
             for (const lyd_node* k = lyd_child(n); k && k->schema && (k->schema->flags & LYS_KEY);
                  k = k->next)
-                words.push_back(quoted(lyd_get_value(k)));
+                words.push_back(quoted(value_of(k)));
         } else {
             words.emplace_back(n->schema->name);
         }

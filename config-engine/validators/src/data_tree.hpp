@@ -14,6 +14,9 @@ namespace msim::config::validators::detail {
 // Schema name of a data node ("" for opaque nodes, which a validated tree does not hold).
 std::string_view name_of(const lyd_node* node);
 
+// Canonical value of a terminal node ("" for anything without one).
+std::string_view value_of(const lyd_node* node);
+
 // The top-level node called `name` among the siblings of `root`, or nullptr.
 const lyd_node* top(const lyd_node* root, std::string_view name);
 

@@ -22,7 +22,7 @@ void check_ike(const lyd_node* ike, bool es_pic, Errors& out) {
     each(ike, "policy", [&](const lyd_node* policy) {
         std::string_view needs_key, needs_cert, cert_method;
         each(policy, "proposals", [&](const lyd_node* ref) {
-            const std::string_view name = lyd_get_value(ref);
+            const std::string_view name = value_of(ref);
             const auto it = method.find(name);
             if (it == method.end())
                 return;

@@ -149,7 +149,7 @@ Errors check_service_sets(const lyd_node* root) {
     each(descend(vpn, {"ike"}), "policy", [&](const lyd_node* policy) {
         bool certs = false;
         each(policy, "proposals", [&](const lyd_node* ref) {
-            const auto it = proposal_method.find(lyd_get_value(ref));
+            const auto it = proposal_method.find(value_of(ref));
             certs = certs || (it != proposal_method.end() &&
                               (it->second == "rsa-signatures" || it->second == "dsa-signatures"));
         });
@@ -169,7 +169,7 @@ Errors check_service_sets(const lyd_node* root) {
     each(top(root, "services"), "service-set", [&](const lyd_node* set) {
         if (!has(child(set, "ipsec-vpn-options"), "trusted-ca")) {
             each(set, "ipsec-vpn-rules", [&](const lyd_node* ref) {
-                const std::string_view rule = lyd_get_value(ref);
+                const std::string_view rule = value_of(ref);
                 const auto it = rule_certificate_policy.find(rule);
                 if (it != rule_certificate_policy.end())
                     out.push_back(error_at(set, statement("ipsec-vpn-rules", rule),

@@ -1,5 +1,6 @@
 // Manual SA checks: SPI/protocol uniqueness, bundle and auxiliary-spi, ah without encryption, key
 // lengths and DES key strength.
+#include <charconv>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -98,9 +99,11 @@ Errors check_manual_sas(const lyd_node* root) {
     std::unordered_map<std::uint32_t, std::vector<SpiUse>> used;
     auto claim = [&](const lyd_node* dir, std::string_view sa, std::string_view keyword,
                      std::string_view spi_text, std::string_view protocol) {
-        if (spi_text.empty())
-            return;
-        const std::uint32_t spi = static_cast<std::uint32_t>(std::stoul(std::string(spi_text)));
+        std::uint32_t spi = 0;
+        const auto [end, ec] = std::from_chars(spi_text.data(), spi_text.data() + spi_text.size(), spi);
+        if (spi_text.empty() || ec != std::errc() || end != spi_text.data() + spi_text.size())
+            return;          // libyang's type check reports a malformed SPI
+        spi &= 0x7fffffffu;  // the range is 256..16639; keep the shift below in 32 bits
         const std::uint32_t slot = spi << 1 | (protocol == "ah" ? 1u : 0u);
         const unsigned mask = direction_mask(leaf(dir, "name"));
         auto& uses = used[slot];

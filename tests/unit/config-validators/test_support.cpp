@@ -19,13 +19,15 @@ ly_ctx* context() {
     return ctx;
 }
 
-Parsed parse_xml(const std::string& xml) {
+namespace {
+
+Parsed parse(const std::string& xml, uint32_t parse_options, uint32_t validate_options) {
     ly_ctx* ctx = context();
     ly_err_clean(ctx, nullptr);
     lyd_node* tree = nullptr;
     Parsed p;
-    p.ok = lyd_parse_data_mem(ctx, xml.c_str(), LYD_XML, LYD_PARSE_STRICT, LYD_VALIDATE_NO_STATE, &tree) ==
-           LY_SUCCESS;
+    p.ok =
+        lyd_parse_data_mem(ctx, xml.c_str(), LYD_XML, parse_options, validate_options, &tree) == LY_SUCCESS;
     p.tree.reset(tree);
     for (const ly_err_item* e = ly_err_first(ctx); e; e = e->next) {
         p.errors += e->msg ? e->msg : "";
@@ -33,6 +35,16 @@ Parsed parse_xml(const std::string& xml) {
     }
     ly_err_clean(ctx, nullptr);
     return p;
+}
+
+}  // namespace
+
+Parsed parse_xml(const std::string& xml) {
+    return parse(xml, LYD_PARSE_STRICT, LYD_VALIDATE_NO_STATE);
+}
+
+Parsed parse_xml_unvalidated(const std::string& xml) {
+    return parse(xml, LYD_PARSE_STRICT | LYD_PARSE_ONLY, 0);
 }
 
 std::string read_file(const std::string& path) {

@@ -26,6 +26,9 @@ struct Parsed {
 Parsed parse_xml(const std::string& xml);
 Parsed parse_file(const std::string& path);
 
+// Parses without validating (no defaults, leafrefs unresolved, mandatory nodes may be missing).
+Parsed parse_xml_unvalidated(const std::string& xml);
+
 std::string read_file(const std::string& path);
 
 }  // namespace test_support

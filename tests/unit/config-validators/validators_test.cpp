@@ -521,3 +521,31 @@ TEST_CASE("validate() runs every registered check; an empty configuration passes
     const auto errors = validate(p.tree.get());
     CHECK(errors.size() == 2);
 }
+
+TEST_CASE("the checks tolerate data libyang would refuse (no crash, no throw)") {
+    // Dangling references, missing mandatory statements, no defaults: mgd never passes such a tree,
+    // but a check must still not crash on it.
+    Parsed p = parse_xml_unvalidated(
+        security(
+            "<ike><policy><name>10.1.1.2</name><proposals>nowhere</proposals></policy></ike><ipsec>"
+            "<security-association><name>d</name><dynamic><ipsec-policy>nowhere</ipsec-policy></dynamic>"
+            "</security-association><security-association><name>m</name><manual><direction><name>inbound"
+            "</name><encryption><key><hexadecimal>0x0</hexadecimal></key></encryption></direction>"
+            "<direction><name>outbound</name><protocol>bundle</protocol><auxiliary-spi>300</auxiliary-spi>"
+            "<authentication><algorithm>hmac-md5-96</algorithm></authentication></direction></manual>"
+            "</security-association></ipsec>") +
+        "<interfaces" + ns +
+        "><interface><name>es-0/1/0</name><unit><name>0</name><tunnel/><family><inet><ipsec-sa>nowhere"
+        "</ipsec-sa></inet></family></unit></interface></interfaces><services" +
+        ns +
+        "><service-set><name>s</name><next-hop-service><inside-service-interface>sp-7/3/9"
+        "</inside-service-interface></next-hop-service><ipsec-vpn-rules>nowhere</ipsec-vpn-rules>"
+        "</service-set></services><firewall" +
+        ns +
+        "><filter><name>f</name><term><name>t</name><then><ipsec-sa>nowhere</ipsec-sa></then></term>"
+        "</filter></firewall>");
+    REQUIRE_MESSAGE(p.ok, p.errors);
+    Errors errors;
+    CHECK_NOTHROW(errors = validate(p.tree.get()));
+    CHECK_FALSE(errors.empty());
+}
