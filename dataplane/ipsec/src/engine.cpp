@@ -271,6 +271,9 @@ Status IpsecEngine::Impl::build(SaEntry& e) {
             return s;
         }
     }
+    if (c.direction == Direction::outbound) {
+        e.esp_sequence = e.ah_sequence = c.initial_sequence;
+    }
     e.esp_window = ReplayWindow(c.replay_window);
     e.ah_window = ReplayWindow(c.replay_window);
     e.installed = now();

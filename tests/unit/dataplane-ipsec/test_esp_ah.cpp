@@ -572,3 +572,27 @@ TEST_CASE("outbound input is validated and reqid lookup works") {
     tight.assign(udp_datagram(host_a, host_b, 10));
     CHECK(engine.protect(7u, tight).ok());
 }
+
+TEST_CASE("outbound sequence numbers: no cycling with anti-replay, wrap without (RFC 4303 §3.3.3)") {
+    for (std::uint32_t window : {0u, 64u}) {
+        CAPTURE(window);
+        SaConfig out =
+            outbound_sa(Protocol::bundle, Cipher::aes128_cbc, Integrity::hmac_sha1_96, Mode::tunnel, window);
+        out.initial_sequence = 0xfffffffeu;
+        IpsecEngine engine;
+        REQUIRE(engine.add_sa(out).ok());
+        Packet p(udp_datagram(host_a, host_b, 10));
+        REQUIRE(engine.protect(out.name, p).ok());
+        CHECK(be32(p.data() + 28) == 0xffffffffu);      // AH sequence
+        CHECK(be32(p.data() + 44 + 4) == 0xffffffffu);  // ESP sequence
+        Packet q(udp_datagram(host_a, host_b, 10));
+        OutboundResult r = engine.protect(out.name, q);
+        if (window == 0) {
+            REQUIRE(r.ok());
+            CHECK(be32(q.data() + 28) == 1);
+        } else {
+            CHECK(r.drop == DropReason::sequence_overflow);
+            CHECK(engine.query_sa(key_of(out))->counters.sequence_overflows == 1);
+        }
+    }
+}

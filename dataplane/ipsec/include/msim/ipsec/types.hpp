@@ -76,6 +76,9 @@ struct SaConfig {
     std::vector<std::uint8_t> integrity_key;
     // Anti-replay window in packets: 0 disables it (manual SAs); otherwise 32..1024.
     std::uint32_t replay_window = 0;
+    // Outbound: the sequence number already used; the next packet carries initial_sequence + 1. Lets an
+    // SA manager reinstall an SA (after a PIC restart) without restarting the peer-visible counter.
+    std::uint32_t initial_sequence = 0;
     Lifetime lifetime;
     std::optional<UdpEncapsulation> udp_encapsulation;  // ESP only
     DfPolicy df = DfPolicy::copy;
