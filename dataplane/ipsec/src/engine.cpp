@@ -837,6 +837,7 @@ DropReason IpsecEngine::Impl::deliver(SaEntry& sa, Packet& packet) {
         if (protocol(packet.data()) != proto_ipip) {
             return DropReason::bad_next_header;
         }
+        std::uint8_t outer_ecn = packet.data()[1] & ecn_mask;
         packet.trim_front(header_length(packet.data()));
         // The inner datagram may be followed by traffic-flow-confidentiality padding (RFC 4303 §2.7).
         std::size_t inner = checked_total_length(packet.data(), packet.size());
@@ -844,6 +845,12 @@ DropReason IpsecEngine::Impl::deliver(SaEntry& sa, Packet& packet) {
             return DropReason::malformed;
         }
         packet.trim_back(packet.size() - inner);
+        // RFC 6040 §4.2: congestion experienced on the way reaches an ECN-capable inner packet.
+        std::uint8_t* ip = packet.data();
+        if (outer_ecn == ecn_ce && (ip[1] & ecn_mask) != 0 && (ip[1] & ecn_mask) != ecn_ce) {
+            ip[1] |= ecn_ce;
+            set_checksum(ip);
+        }
     } else {
         set_checksum(packet.data());
     }

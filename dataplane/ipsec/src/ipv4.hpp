@@ -33,6 +33,8 @@ constexpr std::size_t ipv4_min_header = 20;
 constexpr std::uint16_t flag_df = 0x4000;
 constexpr std::uint16_t flag_mf = 0x2000;
 constexpr std::uint16_t offset_mask = 0x1fff;
+constexpr std::uint8_t ecn_mask = 0x03;  // low two bits of the TOS byte (RFC 3168)
+constexpr std::uint8_t ecn_ce = 0x03;    // congestion experienced
 
 inline std::size_t header_length(const std::uint8_t* ip) {
     return std::size_t{ip[0] & 0x0fu} * 4;

@@ -596,3 +596,19 @@ TEST_CASE("outbound sequence numbers: no cycling with anti-replay, wrap without 
         }
     }
 }
+
+TEST_CASE("tunnel decapsulation carries congestion experienced into ECN-capable packets (RFC 6040)") {
+    Pair pair(outbound_sa(Protocol::esp, Cipher::aes128_cbc, Integrity::hmac_sha1_96, Mode::tunnel));
+    for (std::uint8_t inner_ecn : {0, 1, 2, 3}) {
+        CAPTURE(int{inner_ecn});
+        Bytes datagram = udp_datagram(host_a, host_b, 20, true, static_cast<std::uint8_t>(0x28 | inner_ecn));
+        Bytes w = pair.send(datagram);
+        CHECK((w[1] & 3) == inner_ecn);  // copied on encapsulation
+        w[1] |= 3;                       // a router on the way marks congestion
+        set_checksum(w);
+        Bytes inner;
+        REQUIRE(pair.receive(w, &inner).kind == InboundKind::delivered);
+        CHECK((inner[1] & 3) == (inner_ecn == 0 ? 0 : 3));
+        CHECK(checksum(inner.data(), 20) == 0);
+    }
+}
