@@ -56,15 +56,44 @@ Daemon::Daemon(std::string name, RouterPaths paths)
             std::string(daemon_description(name_)) + " (" + name_ + ") [" + release_string() + "]");
         r.reply(doc);
     });
+    register_rpc("validate-configuration", [this](const pugi::xml_node& request, ipc::Responder r) {
+        if (validate_hook_) {
+            validate_hook_(request.child("configuration-changes"), r);
+        } else {
+            r.reply_ok();
+        }
+    });
+    register_rpc("apply-configuration", [this](const pugi::xml_node& request, ipc::Responder r) {
+        if (apply_hook_) {
+            apply_hook_(request.child("configuration-changes"), r);
+        } else {
+            r.reply_ok();
+        }
+    });
 }
 
 Daemon::~Daemon() = default;
+
+void Daemon::register_session_rpc(const std::string& rpc_name, SessionRpcHandler handler) {
+    session_handlers_[rpc_name] = std::move(handler);
+}
 
 void Daemon::register_rpc(const std::string& rpc_name, RpcHandler handler) {
     handlers_[rpc_name] = std::move(handler);
 }
 
-void Daemon::dispatch(const pugi::xml_node& request, ipc::Responder responder) {
+void Daemon::dispatch(const pugi::xml_node& request, ipc::Responder responder, ipc::Connection* conn) {
+    if (conn) {
+        if (auto s = session_handlers_.find(std::string_view(request.name())); s != session_handlers_.end()) {
+            try {
+                s->second(*conn, request, responder);
+            } catch (const std::exception& e) {
+                log_.log(std::string("RPC <") + request.name() + "> failed: " + e.what());
+                responder.error(std::string("internal error in ") + name_ + ": " + e.what());
+            }
+            return;
+        }
+    }
     auto it = handlers_.find(std::string_view(request.name()));
     if (it == handlers_.end()) {
         responder.error(std::string("syntax error: ") + name_ + " does not know the RPC <" + request.name() +
@@ -82,8 +111,8 @@ void Daemon::dispatch(const pugi::xml_node& request, ipc::Responder responder) {
 
 ipc::Handlers Daemon::make_handlers() {
     ipc::Handlers h;
-    h.on_rpc = [this](ipc::Connection&, const pugi::xml_node& request, ipc::Responder r) {
-        dispatch(request, r);
+    h.on_rpc = [this](ipc::Connection& c, const pugi::xml_node& request, ipc::Responder r) {
+        dispatch(request, r, &c);
     };
     h.on_notification = [this](ipc::Connection& c, const pugi::xml_node& n) {
         if (notification_handler_) {
@@ -149,7 +178,17 @@ int Daemon::run() {
     std::signal(SIGPIPE, SIG_IGN);
     try {
         server_ = std::make_unique<ipc::Server>(
-            io_, paths_.socket(name_), [this] { return make_handlers(); }, &log_);
+            io_, paths_.socket(name_),
+            [this] {
+                auto h = make_handlers();
+                h.on_close = [this](ipc::Connection& c, const std::string&) {
+                    if (closed_handler_) {
+                        closed_handler_(c);
+                    }
+                };
+                return h;
+            },
+            &log_);
         server_->listen();
     } catch (const std::exception& e) {
         log_.error(std::string("cannot listen: ") + e.what());

@@ -1,8 +1,10 @@
 #include "mgd.hpp"
 
 #include <memory>
+#include <sstream>
 
 #include "msim/common/xml.hpp"
+#include "msim/config/rollback_store.hpp"
 
 namespace msim::mgd {
 
@@ -25,17 +27,15 @@ constexpr auto package_timeout = 2000ms;
 
 }  // namespace
 
+Mgd::~Mgd() = default;
+
 Mgd::Mgd(Daemon& daemon) : daemon_(daemon) {
+    config_ = std::make_unique<ConfigService>(daemon_, config::Schema::load(MSIM_YANG_DIR));
+    config_->load_committed();
+    register_session_rpcs();
+    register_configuration_rpcs();
     daemon_.register_rpc("get-software-information",
                          [this](const pugi::xml_node&, ipc::Responder r) { get_software_information(r); });
-    // A CLI opens its session first: mgd checks the user and tells the CLI what to show in the prompt.
-    daemon_.register_rpc("open-cli-session", [this](const pugi::xml_node& request, ipc::Responder r) {
-        pugi::xml_document doc;
-        auto session = doc.append_child("cli-session");
-        xml::append_text(session, "user", request.child_value("user"));
-        xml::append_text(session, "host-name", host_name());
-        r.reply(doc);
-    });
     for (const auto& [rpc, owner] : rpc_owners()) {
         daemon_.register_rpc(rpc, [this, owner = owner](const pugi::xml_node& request, ipc::Responder r) {
             forward(request, owner, r);
@@ -49,7 +49,184 @@ std::string Mgd::owner_of_rpc(std::string_view rpc_name) {
 }
 
 std::string Mgd::host_name() const {
-    return daemon_.paths().router;
+    return config_->host_name();
+}
+
+namespace {
+
+EditMode mode_from(std::string_view word) {
+    if (word == "private")
+        return EditMode::private_db;
+    if (word == "exclusive")
+        return EditMode::exclusive;
+    return EditMode::shared;
+}
+
+std::string time_text(std::time_t t) {
+    char buf[40];
+    std::tm tm{};
+    ::localtime_r(&t, &tm);
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %Z", &tm);
+    return buf;
+}
+
+}  // namespace
+
+// CLI sessions: a CLI opens its session first (mgd checks the user and its class), then every
+// configuration-mode command runs in that session; the session ends when the CLI's connection closes.
+void Mgd::register_session_rpcs() {
+    daemon_.register_session_rpc(
+        "open-cli-session", [this](ipc::Connection& conn, const pugi::xml_node& request, ipc::Responder r) {
+            try {
+                auto& s = config_->open_session(conn, request.child_value("user"), request.child_value("tty"),
+                                                request.child("pid").text().as_int());
+                pugi::xml_document doc;
+                auto session = doc.append_child("cli-session");
+                xml::append_text(session, "session-id", std::to_string(s.id));
+                xml::append_text(session, "user", s.user);
+                xml::append_text(session, "class", s.user_class);
+                xml::append_text(session, "host-name", host_name());
+                r.reply(doc);
+            } catch (const std::exception& e) {
+                r.error(e.what());
+            }
+        });
+    daemon_.on_connection_closed([this](ipc::Connection& conn) { config_->close_session(conn); });
+
+    auto outcome_reply = [](CliSession* s, const CommandOutcome& out, ipc::Responder r) {
+        pugi::xml_document doc;
+        auto res = doc.append_child("configuration-command-results");
+        xml::append_text(res, "output", out.text);
+        res.append_child(out.ok ? "success" : "failure");
+        if (out.caret)
+            xml::append_text(res, "caret", std::to_string(*out.caret));
+        if (out.exited)
+            res.append_child("exited");
+        if (out.confirm)
+            xml::append_text(res, "confirm", *out.confirm);
+        if (s && s->mode != EditMode::none) {
+            std::string path;
+            for (const auto& w : s->edit_path)
+                path += (path.empty() ? "" : " ") + w;
+            xml::append_text(res, "edit-path", path);
+        }
+        r.reply(doc);
+    };
+    daemon_.register_session_rpc(
+        "enter-configuration-mode",
+        [this, outcome_reply](ipc::Connection& conn, const pugi::xml_node& request, ipc::Responder r) {
+            CliSession* s = config_->session_of(conn);
+            if (!s) {
+                r.error("no CLI session: open-cli-session first");
+                return;
+            }
+            outcome_reply(s, config_->enter_configuration(*s, mode_from(request.child_value("mode"))), r);
+        });
+    daemon_.register_session_rpc(
+        "run-configuration-command",
+        [this, outcome_reply](ipc::Connection& conn, const pugi::xml_node& request, ipc::Responder r) {
+            CliSession* s = config_->session_of(conn);
+            if (!s) {
+                r.error("no CLI session: open-cli-session first");
+                return;
+            }
+            std::optional<std::string> compare;
+            if (auto c = request.child("compare"))
+                compare = c.child_value();
+            const uint32_t id = s->id;
+            config_->run_command(
+                *s, request.child_value("line"), request.child_value("input"),
+                static_cast<bool>(request.child("confirmed")), request.child_value("display"), compare,
+                [this, id, outcome_reply, r](CommandOutcome out) {
+                    auto it = config_->sessions().find(id);
+                    outcome_reply(it == config_->sessions().end() ? nullptr : it->second.get(), out, r);
+                });
+        });
+    daemon_.register_session_rpc(
+        "complete-configuration-command",
+        [this](ipc::Connection& conn, const pugi::xml_node& request, ipc::Responder r) {
+            CliSession* s = config_->session_of(conn);
+            if (!s) {
+                r.error("no CLI session: open-cli-session first");
+                return;
+            }
+            pugi::xml_document doc;
+            auto list = doc.append_child("completions");
+            try {
+                for (const auto& c : config_->complete(*s, request.child_value("line"))) {
+                    auto item = list.append_child("completion");
+                    xml::append_text(item, "marker", std::string(1, c.marker));
+                    xml::append_text(item, "name", c.name);
+                    xml::append_text(item, "help", c.help);
+                }
+            } catch (const std::exception&) {
+                // No completions for a line that does not parse.
+            }
+            r.reply(doc);
+        });
+    daemon_.register_rpc("get-system-users-information", [this](const pugi::xml_node&, ipc::Responder r) {
+        pugi::xml_document doc;
+        auto info = doc.append_child("system-users-information");
+        for (const auto& [id, s] : config_->sessions()) {
+            auto u = info.append_child("user-entry");
+            xml::append_text(u, "user", s->user);
+            xml::append_text(u, "tty", s->tty);
+            xml::append_text(u, "login-time", time_text(s->login_time));
+            xml::append_text(u, "command", s->mode == EditMode::none ? "-cli" : "-cli (edit)");
+            xml::append_text(u, "pid", std::to_string(s->pid));
+        }
+        r.reply(doc);
+    });
+}
+
+// Configuration views for operational mode, and the committed subtree a restarted daemon asks for.
+void Mgd::register_configuration_rpcs() {
+    daemon_.register_rpc("get-configuration", [this](const pugi::xml_node& request, ipc::Responder r) {
+        std::vector<std::string> path;
+        std::istringstream words(request.child_value("path"));
+        for (std::string w; words >> w;)
+            path.push_back(w);
+        std::optional<std::string> compare;
+        if (auto c = request.child("compare"))
+            compare = c.child_value();
+        std::string error;
+        const std::string text =
+            config_->show_configuration(path, request.child_value("display"), compare, error);
+        if (!error.empty()) {
+            r.error(error);
+            return;
+        }
+        pugi::xml_document doc;
+        xml::append_text(doc.append_child("configuration-information"), "configuration-output", text);
+        r.reply(doc);
+    });
+    daemon_.register_rpc("get-commit-information", [this](const pugi::xml_node&, ipc::Responder r) {
+        pugi::xml_document doc;
+        xml::append_text(doc.append_child("commit-information"), "configuration-output",
+                         config_->show_commit_history());
+        r.reply(doc);
+    });
+    daemon_.register_rpc("get-rollback-information", [this](const pugi::xml_node& request, ipc::Responder r) {
+        std::optional<int> compare;
+        if (auto c = request.child("compare"))
+            compare = c.text().as_int();
+        std::string error;
+        const std::string text =
+            config_->show_rollback(request.child("rollback").text().as_int(), compare, error);
+        if (!error.empty()) {
+            r.error(error);
+            return;
+        }
+        pugi::xml_document doc;
+        xml::append_text(doc.append_child("rollback-information"), "configuration-output", text);
+        r.reply(doc);
+    });
+    daemon_.register_rpc("get-owned-configuration", [this](const pugi::xml_node& request, ipc::Responder r) {
+        pugi::xml_document doc;
+        xml::append_text(doc.append_child("configuration-text"), "configuration-output",
+                         config_->owned_configuration(request.child_value("daemon")));
+        r.reply(doc);
+    });
 }
 
 void Mgd::forward(const pugi::xml_node& request, const std::string& owner, ipc::Responder responder) {

@@ -2,10 +2,17 @@
 
 #include <readline/history.h>
 #include <readline/readline.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <iostream>
 #include <ostream>
+#include <sstream>
 #include <stdexcept>
 
 #include "msim/common/xml.hpp"
@@ -16,24 +23,74 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Where each word of `line` starts, so a caret can point at it.
-std::vector<size_t> word_columns(const std::string& line) {
-    std::vector<size_t> cols;
-    bool in_word = false, quoted = false;
-    for (size_t i = 0; i < line.size(); ++i) {
-        const char c = line[i];
-        const bool space = !quoted && (c == ' ' || c == '\t');
-        if (!space && !in_word) {
-            cols.push_back(i);
-            in_word = true;
-        } else if (space) {
-            in_word = false;
+// Readline is a C library with global callbacks; they reach the one interactive session through this
+// pointer, set for the duration of run_interactive().
+Cli* interactive_cli = nullptr;
+
+std::string format_completions(const std::vector<Completion>& items) {
+    std::string out = "Possible completions:\n";
+    for (const auto& c : items) {
+        std::string name = std::string(1, c.marker) + " " + c.name;
+        if (c.help.empty()) {
+            out += name + "\n";
+            continue;
         }
-        if (c == '"') {
-            quoted = !quoted;
+        if (name.size() < 23) {
+            name.resize(23, ' ');
+        } else {
+            name += "  ";
+        }
+        out += name + c.help + "\n";
+    }
+    return out;
+}
+
+int on_question_mark(int, int) {
+    if (!interactive_cli)
+        return 0;
+    const std::string text(rl_line_buffer, static_cast<size_t>(rl_point));
+    auto items = interactive_cli->completions_for(text);
+    std::printf("%s\n", std::string(rl_line_buffer).empty() ? "" : "");
+    std::fputs(items.empty() ? "No valid completions\n" : format_completions(items).c_str(), stdout);
+    rl_on_new_line();
+    return 0;
+}
+
+char* completion_generator(const char* text, int state) {
+    static std::vector<std::string> matches;
+    static size_t index;
+    if (state == 0) {
+        matches.clear();
+        index = 0;
+        const std::string before(rl_line_buffer, static_cast<size_t>(rl_point));
+        for (const auto& c : interactive_cli->completions_for(before)) {
+            if (!c.name.empty() && c.name[0] != '<' && c.name != "|" && c.name.rfind(text, 0) == 0) {
+                matches.push_back(c.name);
+            }
         }
     }
-    return cols;
+    if (index < matches.size()) {
+        return ::strdup(matches[index++].c_str());
+    }
+    return nullptr;
+}
+
+char** attempted_completion(const char* text, int, int) {
+    rl_attempted_completion_over = 1;
+    return rl_completion_matches(text, completion_generator);
+}
+
+std::string now_hms() {
+    std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    ::localtime_r(&t, &tm);
+    char buf[16];
+    std::strftime(buf, sizeof buf, "%H:%M:%S", &tm);
+    return buf;
+}
+
+bool starts_word(const std::string& full, const std::string& word) {
+    return !word.empty() && full.compare(0, word.size(), word) == 0;
 }
 
 }  // namespace
@@ -42,14 +99,14 @@ std::vector<std::string> split_command_list(const std::string& text, bool semico
     std::vector<std::string> lines;
     std::string current;
     bool quoted = false;
-    for (size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
+    for (char c : text) {
         if (c == '"') {
             quoted = !quoted;
         }
         if ((c == ';' && !quoted && semicolons_separate) || c == '\n') {
             lines.push_back(current);
             current.clear();
+            quoted = false;
         } else {
             current.push_back(c);
         }
@@ -72,81 +129,406 @@ Cli::Cli(CliOptions options, std::ostream& out, std::ostream& err)
         throw std::runtime_error(std::string("error: the management daemon is not running (") + e.what() +
                                  ")");
     }
+    mgd_->on_notification([this](const pugi::xml_node& n) {
+        if (auto b = n.child("broadcast-message")) {
+            notifications_.push_back(b.child_value("text"));
+        }
+    });
     pugi::xml_document request;
     auto open = request.append_child("open-cli-session");
     xml::append_text(open, "user", options_.user);
+    const char* tty = ::isatty(0) ? ::ttyname(0) : nullptr;
+    xml::append_text(open, "tty", tty ? std::string(tty).substr(std::string(tty).rfind('/') + 1) : "batch");
+    xml::append_text(open, "pid", std::to_string(::getpid()));
     auto reply = mgd_->call(request, 10000ms);
     if (!reply.ok()) {
         throw std::runtime_error("error: " + reply.error_message);
     }
     host_ = reply.root().child("cli-session").child_value("host-name");
+    user_class_ = reply.root().child("cli-session").child_value("class");
 }
 
-void Cli::print_caret_error(const std::string& line, const std::vector<std::string>& words,
-                            const MatchError& error, size_t prompt_width) {
-    const auto cols = word_columns(line);
-    size_t col = line.size() + 1;  // one past the end: "expecting <command>" after the last word
-    if (error.word_index < cols.size()) {
-        col = cols[error.word_index];
-    }
+Cli::~Cli() = default;
+
+std::string Cli::prompt() const {
+    return options_.user + "@" + host_ + (in_config_ ? "# " : "> ");
+}
+
+void Cli::caret(const std::string& line, size_t offset) {
     if (!interactive_) {
         out_ << line << "\n";
     }
-    out_ << std::string(prompt_width + col, ' ') << "^\n";
-    switch (error.kind) {
-        case MatchError::Kind::unknown_command:
-            out_ << "unknown command.\n";
-            break;
-        case MatchError::Kind::syntax_error:
-        case MatchError::Kind::incomplete:
-            out_ << "syntax error, expecting <command>.\n";
-            break;
-        case MatchError::Kind::ambiguous:
-            out_ << "'" << words[error.word_index] << "' is ambiguous.\nPossible completions:\n";
-            for (const auto& c : error.completions) {
-                std::string name = "  " + c.name;
-                if (name.size() < 23) {
-                    name.resize(23, ' ');
-                } else {
-                    name += "  ";
-                }
-                out_ << name << c.help << "\n";
-            }
-            break;
+    const size_t width = interactive_ ? prompt().size() : 0;
+    out_ << std::string(width + offset, ' ') << "^\n";
+}
+
+void Cli::show_notifications() {
+    mgd_->poll();
+    while (!notifications_.empty()) {
+        out_ << "\n" << notifications_.front() << "\n";
+        notifications_.pop_front();
     }
 }
 
+std::vector<Completion> Cli::completions_for(const std::string& text) {
+    PipedCommand piped;
+    if (text.find('|') != std::string::npos) {
+        std::vector<Completion> items;
+        for (const auto& [name, help] : pipe_help())
+            items.push_back({name, help, ' '});
+        return items;
+    }
+    if (in_config_) {
+        std::vector<Completion> items;
+        pugi::xml_document req;
+        xml::append_text(req.append_child("complete-configuration-command"), "line", text);
+        auto reply = mgd_->call(req, 5000ms);
+        for (auto c : reply.root().child("completions").children("completion")) {
+            const std::string marker = c.child_value("marker");
+            items.push_back({c.child_value("name"), c.child_value("help"), marker.empty() ? ' ' : marker[0]});
+        }
+        return items;
+    }
+    auto words = split_words(text);
+    std::string partial;
+    if (!text.empty() && text.back() != ' ' && !words.empty()) {
+        partial = words.back();
+        words.pop_back();
+    }
+    return tree_.completions(words, partial);
+}
+
+void Cli::page(const std::string& text) {
+    if (!interactive_ || screen_length_ <= 0) {
+        out_ << text;
+        return;
+    }
+    std::istringstream in(text);
+    std::string line;
+    int shown = 0;
+    while (std::getline(in, line)) {
+        out_ << line << "\n";
+        if (++shown < screen_length_ - 1 || in.peek() == EOF) {
+            continue;
+        }
+        out_ << "---(more)---" << std::flush;
+        termios saved{}, raw{};
+        ::tcgetattr(0, &saved);
+        raw = saved;
+        raw.c_lflag &= ~static_cast<tcflag_t>(ICANON | ECHO);
+        ::tcsetattr(0, TCSANOW, &raw);
+        char key = 0;
+        if (::read(0, &key, 1) != 1)
+            key = 'q';
+        ::tcsetattr(0, TCSANOW, &saved);
+        out_ << "\r            \r";
+        if (key == 'q' || key == 'Q' || key == 3) {
+            break;
+        }
+        shown = (key == '\n' || key == '\r') ? screen_length_ - 2 : 0;
+    }
+    out_.flush();
+}
+
+void Cli::emit(const std::string& text, const PipedCommand& piped) {
+    const std::string result = apply_text_pipes(text, piped.pipes);
+    if (piped.no_more) {
+        out_ << result;
+    } else {
+        page(result);
+    }
+    out_.flush();
+}
+
+std::optional<std::string> Cli::next_input_line() {
+    if (!interactive_) {
+        if (batch_lines_.empty())
+            return std::nullopt;
+        std::string l = batch_lines_.front();
+        batch_lines_.pop_front();
+        return l;
+    }
+    std::string l;
+    if (!std::getline(std::cin, l)) {
+        std::cin.clear();
+        return std::nullopt;
+    }
+    return l;
+}
+
+bool Cli::ask(const std::string& question, bool default_yes) {
+    out_ << question << std::flush;
+    if (!interactive_) {
+        out_ << (default_yes ? "yes" : "no") << "\n";
+        return default_yes;
+    }
+    char* raw = ::readline("");
+    std::string answer = raw ? raw : "";
+    std::free(raw);
+    if (answer.empty())
+        return default_yes;
+    return starts_word("yes", answer);
+}
+
 bool Cli::execute(const std::string& line) {
-    const auto words = split_words(line);
-    if (words.empty()) {
+    if (split_words(line).empty()) {
         return true;
     }
-    auto m = tree_.match(words);
-    if (m.error) {
-        print_caret_error(line, words, *m.error, interactive_ ? prompt().size() : 0);
+    history_.emplace_back(now_hms(), line);
+    return in_config_ ? execute_configuration(line) : execute_operational(line);
+}
+
+bool Cli::run_local(const OpCommand& cmd, const std::vector<std::string>& args) {
+    if (cmd.local == "exit") {
+        done_ = true;
+        return true;
+    }
+    if (cmd.local == "history") {
+        for (const auto& [when, what] : history_)
+            out_ << when << " -- " << what << "\n";
+        return true;
+    }
+    if (cmd.local == "set-cli") {
+        const std::string what = cmd.words.back();
+        const std::string value = args.empty() ? "" : args[0];
+        if (what == "screen-width") {
+            screen_width_ = std::atoi(value.c_str());
+            out_ << "Screen width set to " << screen_width_ << "\n";
+        } else if (what == "screen-length") {
+            screen_length_ = std::atoi(value.c_str());
+            out_ << "Screen length set to " << screen_length_ << "\n";
+        } else if (what == "complete-on-space") {
+            out_ << (value == "off" ? "Disabling complete-on-space\n" : "Enabling complete-on-space\n");
+        } else if (what == "timestamp") {
+            out_ << (value == "disable" ? "CLI timestamp disabled\n" : "CLI timestamp set to: %b %d %T\n");
+        }
+        return true;
+    }
+    if (cmd.local == "configure") {
+        std::string mode;
+        if (!args.empty()) {
+            if (starts_word("private", args[0]))
+                mode = "private";
+            else if (starts_word("exclusive", args[0]))
+                mode = "exclusive";
+            else {
+                out_ << "syntax error.\n";
+                return false;
+            }
+        }
+        pugi::xml_document req;
+        xml::append_text(req.append_child("enter-configuration-mode"), "mode", mode);
+        auto reply = mgd_->call(req, 10000ms);
+        if (!reply.ok()) {
+            out_ << "error: " << reply.error_message << "\n";
+            return false;
+        }
+        auto res = reply.root().child("configuration-command-results");
+        out_ << res.child_value("output");
+        if (res.child("failure")) {
+            return false;
+        }
+        in_config_ = true;
+        edit_path_.clear();
+        return true;
+    }
+    return false;
+}
+
+bool Cli::execute_operational(const std::string& line) {
+    PipedCommand piped;
+    if (auto err = split_pipes(line, piped)) {
+        caret(line, err->offset);
+        out_ << err->message << "\n";
         return false;
     }
+    const auto words = split_words(piped.command);
+    auto m = tree_.match(words);
+    if (m.error) {
+        size_t col = line.size() + 1;
+        // Column of the offending word in the original line.
+        size_t pos = 0, index = 0;
+        bool in_word = false, quoted = false;
+        for (; pos < piped.command.size(); ++pos) {
+            const char c = piped.command[pos];
+            const bool space = !quoted && (c == ' ' || c == '\t');
+            if (!space && !in_word) {
+                if (index == m.error->word_index) {
+                    col = pos;
+                    break;
+                }
+                ++index;
+                in_word = true;
+            } else if (space) {
+                in_word = false;
+            }
+            if (c == '"')
+                quoted = !quoted;
+        }
+        if (m.error->word_index >= words.size()) {
+            col = piped.command.find_last_not_of(' ') + 2;
+        }
+        caret(line, col);
+        switch (m.error->kind) {
+            case MatchError::Kind::unknown_command:
+                out_ << "unknown command.\n";
+                break;
+            case MatchError::Kind::syntax_error:
+            case MatchError::Kind::incomplete:
+                out_ << "syntax error, expecting <command>.\n";
+                break;
+            case MatchError::Kind::missing_argument:
+                out_ << "missing argument.\n";
+                break;
+            case MatchError::Kind::ambiguous:
+                out_ << "'" << words[m.error->word_index] << "' is ambiguous.\n"
+                     << format_completions(m.error->completions);
+                break;
+        }
+        return false;
+    }
+    const OpCommand& cmd = *m.command;
+    // Classes: read-only users may only look; operators may not configure.
+    if ((user_class_ == "read-only" && cmd.words[0] != "show" && cmd.local != "exit" &&
+         cmd.local != "set-cli") ||
+        (user_class_ != "super-user" && cmd.local == "configure")) {
+        caret(line, 0);
+        out_ << "unknown command.\n";
+        return false;
+    }
+    if (!cmd.local.empty()) {
+        return run_local(cmd, m.args);
+    }
     pugi::xml_document request;
-    request.append_child(m.command->rpc.c_str());
-    auto reply = mgd_->call(request, 30000ms);
+    auto req = request.append_child(cmd.rpc.c_str());
+    if (cmd.fill) {
+        const std::string error = cmd.fill(req, m.args);
+        if (!error.empty()) {
+            caret(line, piped.command.size() + 1);
+            out_ << error << "\n";
+            return false;
+        }
+    } else if (!m.args.empty()) {
+        caret(line, piped.command.size());
+        out_ << "syntax error, expecting <command>.\n";
+        return false;
+    }
+    if (!piped.display.empty())
+        xml::append_text(req, "display", piped.display);
+    if (piped.compare)
+        xml::append_text(req, "compare", *piped.compare);
+    auto reply = mgd_->call(request, 60000ms);
     if (!reply.ok()) {
         out_ << "error: " << reply.error_message << "\n";
         return false;
     }
-    out_ << m.command->render(reply.root());
-    out_.flush();
+    if (piped.display == "xml") {
+        emit(xml::to_pretty_string(reply.root()), piped);
+        return true;
+    }
+    emit(cmd.render(reply.root()), piped);
     return true;
+}
+
+bool Cli::execute_configuration(const std::string& line) {
+    PipedCommand piped;
+    if (auto err = split_pipes(line, piped)) {
+        caret(line, err->offset);
+        out_ << err->message << "\n";
+        return false;
+    }
+    auto words = split_words(piped.command);
+    if (!words.empty() && starts_word("run", words[0])) {
+        const auto at = piped.command.find(words[0]) + words[0].size();
+        in_config_ = false;
+        const bool ok = execute_operational(line.substr(at));
+        in_config_ = true;
+        done_ = false;
+        return ok;
+    }
+    // `load … terminal` reads the lines that follow, up to a line `^D` (or end of input).
+    std::string input;
+    if (words.size() >= 3 && starts_word("load", words[0]) && starts_word("terminal", words[2])) {
+        if (interactive_)
+            out_ << "[Type ^D at a new line to end input]\n" << std::flush;
+        while (auto l = next_input_line()) {
+            if (*l == "^D" || *l == "\x04")
+                break;
+            input += *l + "\n";
+        }
+    }
+    if (!interactive_ && batch_failed_ && !words.empty() && words[0].size() >= 3 &&
+        starts_word("commit", words[0]) && (words.size() < 2 || !starts_word("check", words[1]))) {
+        out_ << "error: commit not attempted: an earlier command of this batch failed\n"
+                "error: configuration check-out failed\n";
+        return false;
+    }
+    bool confirmed = false;
+    for (;;) {
+        pugi::xml_document request;
+        auto req = request.append_child("run-configuration-command");
+        xml::append_text(req, "line", piped.command);
+        if (!input.empty())
+            xml::append_text(req, "input", input);
+        if (confirmed)
+            req.append_child("confirmed");
+        if (!piped.display.empty())
+            xml::append_text(req, "display", piped.display);
+        if (piped.compare)
+            xml::append_text(req, "compare", *piped.compare);
+        auto reply = mgd_->call(request, 300000ms);
+        if (!reply.ok()) {
+            out_ << "error: " << reply.error_message << "\n";
+            return false;
+        }
+        auto res = reply.root().child("configuration-command-results");
+        if (auto c = res.child("caret")) {
+            caret(line, c.text().as_ullong());
+        }
+        emit(res.child_value("output"), piped);
+        edit_path_ = res.child_value("edit-path");
+        if (res.child("exited")) {
+            in_config_ = false;
+        }
+        if (auto q = res.child("confirm")) {
+            const std::string question = q.child_value();
+            const bool default_yes = question.find("(yes)") != std::string::npos;
+            if (ask(question, default_yes)) {
+                confirmed = true;
+                continue;
+            }
+            return true;
+        }
+        return !res.child("failure");
+    }
+}
+
+void Cli::save_history() {
+    const auto file = options_.paths.tmp_dir() / (".cli-history-" + options_.user);
+    ::write_history(file.c_str());
 }
 
 int Cli::run_batch(const std::vector<std::string>& lines) {
     interactive_ = false;
+    batch_lines_.assign(lines.begin(), lines.end());
     bool all_ok = true;
-    for (const auto& line : lines) {
+    while (!batch_lines_.empty() && !done_) {
+        const std::string line = batch_lines_.front();
+        batch_lines_.pop_front();
         if (!execute(line)) {
             all_ok = false;
+            batch_failed_ = true;
             if (options_.stop_on_error) {
                 break;
             }
+        }
+    }
+    // A failed batch leaves nothing half-applied: what it changed in the candidate is discarded.
+    if (!all_ok && in_config_) {
+        pugi::xml_document request;
+        xml::append_text(request.append_child("run-configuration-command"), "line", "rollback 0");
+        if (mgd_->call(request, 60000ms).ok()) {
+            out_ << "warning: the batch failed; its uncommitted changes were discarded\n";
         }
     }
     out_.flush();
@@ -155,26 +537,41 @@ int Cli::run_batch(const std::vector<std::string>& lines) {
 
 int Cli::run_interactive() {
     interactive_ = true;
-    for (;;) {
+    interactive_cli = this;
+    const auto history_file = options_.paths.tmp_dir() / (".cli-history-" + options_.user);
+    ::read_history(history_file.c_str());
+    rl_bind_key('?', on_question_mark);
+    rl_attempted_completion_function = attempted_completion;
+    rl_completer_word_break_characters = const_cast<char*>(" \t");
+    while (!done_) {
+        show_notifications();
+        if (in_config_) {
+            out_ << "\n"
+                 << (edit_path_.empty() ? "[edit]" : "[edit " + edit_path_ + "]") << "\n"
+                 << std::flush;
+        }
         char* raw = ::readline(prompt().c_str());
         if (!raw) {
             out_ << "\n";
-            return 0;
+            break;
         }
         std::string line(raw);
         std::free(raw);
-        if (!line.empty()) {
+        if (!split_words(line).empty()) {
             ::add_history(line.c_str());
         }
-        const auto words = split_words(line);
-        if (!words.empty() && (words[0] == "exit" || words[0] == "quit")) {
-            return 0;
-        }
+        const bool was_config = in_config_;
         const bool ok = execute(line);
-        if (ok && !words.empty()) {
+        if (!was_config && !in_config_ && ok && !split_words(line).empty() && !done_) {
             out_ << "\n";  // Junos leaves a blank line between a command's output and the next prompt
         }
+        if (was_config && !in_config_) {
+            out_ << "\n";
+        }
     }
+    ::write_history(history_file.c_str());
+    interactive_cli = nullptr;
+    return 0;
 }
 
 }  // namespace msim::shell

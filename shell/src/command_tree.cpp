@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "msim/common/xml.hpp"
 #include "msim/shell/render.hpp"
 
 namespace msim::shell {
@@ -44,6 +45,19 @@ MatchResult CommandTree::match(const std::vector<std::string>& words) const {
     const Node* node = &root_;
     for (size_t i = 0; i < words.size(); ++i) {
         const std::string& w = words[i];
+        if (node->command && node->command->takes_args) {
+            // Everything from here on is the command's arguments (unless a sub-command keyword matches).
+            bool keyword = false;
+            for (const auto& c : node->children) {
+                if (c->word.compare(0, w.size(), w) == 0)
+                    keyword = true;
+            }
+            if (!keyword) {
+                result.command = node->command.get();
+                result.args.assign(words.begin() + static_cast<long>(i), words.end());
+                return result;
+            }
+        }
         std::vector<const Node*> candidates;
         for (const auto& c : node->children) {
             if (c->word == w) {
@@ -62,12 +76,13 @@ MatchResult CommandTree::match(const std::vector<std::string>& words) const {
         if (candidates.size() > 1) {
             MatchError err{MatchError::Kind::ambiguous, i, {}};
             for (const Node* c : candidates) {
-                err.completions.push_back({c->word, c->help});
+                err.completions.push_back({c->word, c->help, ' '});
             }
             result.error = std::move(err);
             return result;
         }
         node = candidates.front();
+        result.expanded.push_back(node->word);
     }
     if (!node->command) {
         result.error =
@@ -76,11 +91,16 @@ MatchResult CommandTree::match(const std::vector<std::string>& words) const {
                        {}};
         return result;
     }
+    if (node->command->args_required) {
+        result.error = MatchError{MatchError::Kind::missing_argument, words.size(), {}};
+        return result;
+    }
     result.command = node->command.get();
     return result;
 }
 
-std::vector<Completion> CommandTree::completions(const std::vector<std::string>& words) const {
+std::vector<Completion> CommandTree::completions(const std::vector<std::string>& words,
+                                                 const std::string& partial) const {
     const Node* node = &root_;
     for (const auto& w : words) {
         const Node* next = nullptr;
@@ -97,13 +117,25 @@ std::vector<Completion> CommandTree::completions(const std::vector<std::string>&
             }
         }
         if (!next || prefix_matches != 1) {
+            if (node->command && node->command->takes_args) {
+                return {{node->command->args_help, "", ' '}, {"|", "Pipe through a command", ' '}};
+            }
             return {};
         }
         node = next;
     }
     std::vector<Completion> out;
+    if (node->command && node->command->takes_args && partial.empty()) {
+        out.push_back({node->command->args_help, "", ' '});
+    }
     for (const auto& c : node->children) {
-        out.push_back({c->word, c->help});
+        if (c->word.compare(0, partial.size(), partial) == 0) {
+            out.push_back({c->word, c->help, ' '});
+        }
+    }
+    if (node->command && partial.empty() && node->command->enter_is_valid && !node->command->args_required) {
+        out.insert(out.begin(), {"<[Enter]>", "Execute this command", ' '});
+        out.push_back({"|", "Pipe through a command", ' '});
     }
     return out;
 }
@@ -137,13 +169,122 @@ std::vector<std::string> split_words(const std::string& line) {
     return words;
 }
 
+namespace {
+
+std::string join(const std::vector<std::string>& words) {
+    std::string out;
+    for (const auto& w : words) {
+        if (!out.empty())
+            out += ' ';
+        out += w;
+    }
+    return out;
+}
+
+std::string render_configuration(const pugi::xml_node& reply) {
+    for (auto child : reply.children()) {
+        if (auto out = child.child("configuration-output")) {
+            return out.child_value();
+        }
+    }
+    return {};
+}
+
+bool is_number(const std::string& s) {
+    return !s.empty() && s.size() < 6 && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
+}  // namespace
+
 CommandTree make_operational_tree() {
     CommandTree tree;
     tree.describe({"show"}, "Show system information");
+    tree.describe({"show", "system"}, "Show system information");
+    tree.describe({"request"}, "Make system-level requests");
+    tree.describe({"request", "system"}, "System operations");
+    tree.describe({"set"}, "Set CLI properties, date/time, craft interface message");
+    tree.describe({"set", "cli"}, "Set CLI properties");
+    tree.describe({"show", "cli"}, "Show command-line interface settings");
+
     tree.add({{"show", "version"},
               "Show software process revision levels",
               "get-software-information",
               render_software_information});
+
+    OpCommand show_conf{
+        {"show", "configuration"}, "Show current configuration", "get-configuration", render_configuration};
+    show_conf.takes_args = true;
+    show_conf.args_help = "<statement>";
+    show_conf.fill = [](pugi::xml_node req, const std::vector<std::string>& args) {
+        xml::append_text(req, "path", join(args));
+        return std::string();
+    };
+    tree.add(show_conf);
+
+    tree.add({{"show", "system", "commit"},
+              "Show pending commit and commit history",
+              "get-commit-information",
+              render_configuration});
+    OpCommand rollback{{"show", "system", "rollback"},
+                       "Show rolled back configuration",
+                       "get-rollback-information",
+                       render_configuration};
+    rollback.takes_args = true;
+    rollback.args_required = true;
+    rollback.args_help = "<rollback-number>";
+    rollback.fill = [](pugi::xml_node req, const std::vector<std::string>& args) -> std::string {
+        if (args.empty() || !is_number(args[0]))
+            return "syntax error, expecting <number>.";
+        if (std::stoi(args[0]) > 49)
+            return "Value " + args[0] + " is not within range (0..49)";
+        xml::append_text(req, "rollback", args[0]);
+        if (args.size() >= 2) {
+            if (std::string("compare").rfind(args[1], 0) != 0 || args.size() != 3 || !is_number(args[2])) {
+                return "syntax error.";
+            }
+            xml::append_text(req, "compare", args[2]);
+        }
+        return {};
+    };
+    tree.add(rollback);
+    tree.add({{"show", "system", "users"},
+              "Show user activity information",
+              "get-system-users-information",
+              render_system_users});
+
+    OpCommand configure{{"configure"}, "Manipulate software configuration information", ""};
+    configure.takes_args = true;
+    configure.args_help = "<[Enter]>";
+    configure.local = "configure";
+    tree.add(configure);
+    tree.describe({"configure", "private"}, "Work in private database");
+    tree.describe({"configure", "exclusive"}, "Obtain exclusive lock (other users cannot make changes)");
+
+    OpCommand exit_cmd{{"exit"}, "Exit the management session", ""};
+    exit_cmd.local = "exit";
+    tree.add(exit_cmd);
+    OpCommand quit_cmd{{"quit"}, "Exit the management session", ""};
+    quit_cmd.local = "exit";
+    tree.add(quit_cmd);
+    OpCommand logout{{"request", "system", "logout"}, "Forcibly end user's CLI login session", ""};
+    logout.local = "exit";
+    tree.add(logout);
+
+    for (const auto& [word, help] : std::vector<std::pair<std::string, std::string>>{
+             {"screen-width", "Set number of columns on terminal screen"},
+             {"screen-length", "Set number of lines on terminal screen"},
+             {"timestamp", "Timestamp CLI output"},
+             {"complete-on-space", "Set whether typing space completes current word"}}) {
+        OpCommand c{{"set", "cli", word}, help, ""};
+        c.takes_args = true;
+        c.args_required = word != "timestamp";
+        c.args_help = "<value>";
+        c.local = "set-cli";
+        tree.add(c);
+    }
+    OpCommand history{{"show", "cli", "history"}, "Show list of previous commands", ""};
+    history.local = "history";
+    tree.add(history);
     return tree;
 }
 

@@ -31,6 +31,11 @@ class Daemon {
   public:
     using RpcHandler = std::function<void(const pugi::xml_node& request, ipc::Responder)>;
     using NotificationHandler = std::function<void(ipc::Connection&, const pugi::xml_node&)>;
+    // For RPCs whose meaning depends on who asks (mgd's CLI sessions): the handler also gets the connection.
+    using SessionRpcHandler =
+        std::function<void(ipc::Connection&, const pugi::xml_node& request, ipc::Responder)>;
+    // What the owning daemon of a configuration subtree does with a commit's changes (see config_hooks).
+    using ConfigHook = std::function<void(const pugi::xml_node& changes, ipc::Responder)>;
 
     Daemon(std::string name, RouterPaths paths);
     ~Daemon();
@@ -41,7 +46,20 @@ class Daemon {
     Logger& log() { return log_; }
 
     void register_rpc(const std::string& rpc_name, RpcHandler handler);
+    void register_session_rpc(const std::string& rpc_name, SessionRpcHandler handler);
     void on_notification(NotificationHandler handler) { notification_handler_ = std::move(handler); }
+    // Runs when a connection accepted by this daemon closes (a CLI leaving, a peer dying).
+    void on_connection_closed(std::function<void(ipc::Connection&)> handler) {
+        closed_handler_ = std::move(handler);
+    }
+
+    // The two phases of a commit, for daemons that own configuration (FRR northbound style):
+    // <validate-configuration> must be pure and reply ok or rpc-errors naming the statement;
+    // <apply-configuration> must not fail for reasons validate could have caught. Both carry
+    // <configuration-changes> with one <change operation="create|modify|delete"> per changed statement.
+    // Without hooks a daemon accepts every change.
+    void on_validate_configuration(ConfigHook hook) { validate_hook_ = std::move(hook); }
+    void on_apply_configuration(ConfigHook hook) { apply_hook_ = std::move(hook); }
 
     // Calls an RPC on another daemon of this router, connecting first if needed. If the peer is not
     // running, `done` runs (asynchronously) with Reply::Status::closed.
@@ -55,7 +73,7 @@ class Daemon {
     void stop();
 
     // Dispatches an RPC to the registered handler (also used by tests to drive a daemon in-process).
-    void dispatch(const pugi::xml_node& request, ipc::Responder responder);
+    void dispatch(const pugi::xml_node& request, ipc::Responder responder, ipc::Connection* conn = nullptr);
 
   private:
     ipc::Handlers make_handlers();
@@ -66,6 +84,10 @@ class Daemon {
     boost::asio::io_context io_;
     Logger log_;
     std::map<std::string, RpcHandler, std::less<>> handlers_;
+    std::map<std::string, SessionRpcHandler, std::less<>> session_handlers_;
+    std::function<void(ipc::Connection&)> closed_handler_;
+    ConfigHook validate_hook_;
+    ConfigHook apply_hook_;
     NotificationHandler notification_handler_;
     std::unique_ptr<ipc::Server> server_;
     std::map<std::string, std::shared_ptr<ipc::Connection>> peers_;

@@ -1,6 +1,8 @@
 // The operational command tree, declared as data: each command is a list of keywords, its help, the RPC it
-// sends to mgd and the renderer of the reply. Matching accepts any unique prefix of a keyword and reports
-// Junos errors (unknown command, ambiguity with its completions, syntax error) with the word they concern.
+// sends to mgd (with a function that puts the command's arguments into the request) and the renderer of
+// the reply. A new show command is one entry here plus a renderer. Matching accepts any unique prefix of a
+// keyword and reports Junos errors (unknown command, ambiguity with its completions, syntax error) with
+// the word they concern.
 #pragma once
 
 #include <functional>
@@ -15,24 +17,43 @@ namespace msim::shell {
 struct Completion {
     std::string name;
     std::string help;
+    char marker = ' ';
 };
 
 struct OpCommand {
-    std::vector<std::string> words;                                  // e.g. {"show", "version"}
-    std::string help;                                                // help of the last word
-    std::string rpc;                                                 // RPC element name sent to mgd
+    OpCommand() = default;
+    OpCommand(std::vector<std::string> words_, std::string help_, std::string rpc_,
+              std::function<std::string(const pugi::xml_node&)> render_ = {})
+        : words(std::move(words_)),
+          help(std::move(help_)),
+          rpc(std::move(rpc_)),
+          render(std::move(render_)) {}
+
+    std::vector<std::string> words;  // e.g. {"show", "version"}
+    std::string help;                // help of the last word
+    std::string rpc;                 // RPC element name sent to mgd ("" for commands the CLI runs itself)
     std::function<std::string(const pugi::xml_node& reply)> render;  // XML reply -> Junos text
+    // Commands with arguments take every word after their keywords; `fill` puts them into the request
+    // (and returns an error message for bad arguments). `args_help` is the `?` placeholder.
+    bool takes_args = false;
+    bool args_required = false;
+    std::string args_help;
+    std::function<std::string(pugi::xml_node request, const std::vector<std::string>& args)> fill;
+    std::string local;  // a command the CLI runs itself: "configure", "exit", "set-cli", ...
+    bool enter_is_valid = true;
 };
 
 struct MatchError {
-    enum class Kind { unknown_command, syntax_error, ambiguous, incomplete };
+    enum class Kind { unknown_command, syntax_error, ambiguous, incomplete, missing_argument };
     Kind kind;
-    size_t word_index;  // the word the caret points at (== words.size() when input ended early)
+    size_t word_index;                    // the word the caret points at (== words.size() at the end)
     std::vector<Completion> completions;  // for ambiguous
 };
 
 struct MatchResult {
     const OpCommand* command = nullptr;
+    std::vector<std::string> args;      // words after the command's keywords
+    std::vector<std::string> expanded;  // the keywords as matched (abbreviations expanded)
     std::optional<MatchError> error;
 };
 
@@ -42,8 +63,10 @@ class CommandTree {
     void describe(const std::vector<std::string>& words, std::string help);
     void add(OpCommand command);
     MatchResult match(const std::vector<std::string>& words) const;
-    // The completions after `words` (for `?`), sorted as Junos lists them.
-    std::vector<Completion> completions(const std::vector<std::string>& words) const;
+    // The completions after `words` (for `?`), sorted as Junos lists them; `partial` is the word being
+    // typed (possibly empty).
+    std::vector<Completion> completions(const std::vector<std::string>& words,
+                                        const std::string& partial) const;
 
   private:
     struct Node {

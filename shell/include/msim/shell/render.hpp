@@ -8,5 +8,7 @@ namespace msim::shell {
 
 // show version (<software-information>)
 std::string render_software_information(const pugi::xml_node& reply);
+// show system users (<system-users-information>)
+std::string render_system_users(const pugi::xml_node& reply);
 
 }  // namespace msim::shell

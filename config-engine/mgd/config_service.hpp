@@ -1,0 +1,144 @@
+// mgd's configuration service: the committed database and its rollbacks, the shared candidate, private
+// candidates, the exclusive lock, the CLI sessions that edit them, the configuration-mode command
+// interpreter, and the commit pipeline (groups -> libyang -> C++ validators -> validate on each owning
+// daemon -> atomic write -> apply on each owning daemon).
+//
+// Decisions where DESIGN.md is silent:
+// - Subtree ownership is declared once, in the YANG schema (`msim:owner`); a daemon "registers" by
+//   handling <validate-configuration>/<apply-configuration> (every daemon does, see daemon.hpp).
+// - A change sent to a daemon is one statement at the level of the owned subtree's list entries and
+//   leaves (e.g. one `security ipsec security-association NAME`), carried as Junos text.
+// - The shared candidate lives in mgd's memory; it is lost if mgd restarts (as on Junos when mgd dies).
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+#include <ctime>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "msim/common/daemon.hpp"
+#include "msim/config/commands.hpp"
+#include "msim/config/rollback_store.hpp"
+#include "msim/config/schema.hpp"
+#include "msim/config/tree.hpp"
+
+namespace msim::mgd {
+
+enum class EditMode { none, shared, private_db, exclusive };
+
+struct CliSession {
+    uint32_t id = 0;
+    std::string user;
+    std::string user_class;  // super-user, operator, read-only
+    std::string tty;
+    int pid = 0;
+    std::time_t login_time = 0;
+    EditMode mode = EditMode::none;
+    std::vector<std::string> edit_path;
+    std::unique_ptr<config::Node> private_candidate;  // configure private
+    std::unique_ptr<config::Node> private_base;       // committed tree when it was opened
+    bool private_modified = false;
+    ipc::Connection* connection = nullptr;
+};
+
+// What a configuration-mode command prints and does.
+struct CommandOutcome {
+    CommandOutcome() = default;
+    CommandOutcome(std::string text_, bool ok_) : text(std::move(text_)), ok(ok_) {}
+
+    std::string text;                    // Junos text to print (may be empty)
+    bool ok = true;                      // false: the batch counts this command as failed
+    std::optional<size_t> caret;         // byte offset in the command line for a `^` line before `text`
+    bool exited = false;                 // left configuration mode
+    std::optional<std::string> confirm;  // a question the CLI must ask; re-send with <confirmed/>
+};
+
+class ConfigService {
+  public:
+    using Done = std::function<void(CommandOutcome)>;
+
+    ConfigService(Daemon& daemon, std::shared_ptr<const config::Schema> schema);
+    ~ConfigService();
+
+    // Reads config/juniper.conf (writing the embedded default configuration on first start).
+    void load_committed();
+
+    // Sessions. open_session throws std::runtime_error (Junos words) for an unknown user.
+    CliSession& open_session(ipc::Connection& conn, const std::string& user, const std::string& tty, int pid);
+    CliSession* session_of(ipc::Connection& conn);
+    void close_session(ipc::Connection& conn);
+    const std::map<uint32_t, std::unique_ptr<CliSession>>& sessions() const { return sessions_; }
+
+    CommandOutcome enter_configuration(CliSession& s, EditMode mode);
+    // Runs one configuration-mode line. `input` is the text of `load … terminal`; `confirmed` answers a
+    // question asked before. Completes through `done` (asynchronously when a commit talks to daemons).
+    void run_command(CliSession& s, const std::string& line, const std::string& input, bool confirmed,
+                     const std::string& display, const std::optional<std::string>& compare, Done done);
+    std::vector<config::Completion> complete(CliSession& s, const std::string& line) const;
+
+    // Operational views.
+    std::string show_configuration(const std::vector<std::string>& path, const std::string& display,
+                                   const std::optional<std::string>& compare, std::string& error) const;
+    std::string show_commit_history() const { return store_.show_system_commit(); }
+    std::string show_rollback(int n, std::optional<int> compare_to, std::string& error) const;
+    std::string rollback_completions() const;
+    std::string host_name() const;
+    std::string user_class(const std::string& user) const;
+    const config::Node& committed() const { return committed_; }
+    const config::Schema& schema() const { return *schema_; }
+
+    // The configuration a daemon owns, as Junos text (a restarted daemon asks for it).
+    std::string owned_configuration(const std::string& daemon) const;
+
+  private:
+    struct CommitRequest {
+        bool check_only = false;
+        bool and_quit = false;
+        std::optional<int> confirmed_minutes;
+        std::string comment;
+    };
+
+    config::Node& candidate(CliSession& s);
+    bool candidate_modified(const CliSession& s) const;
+    void mark_modified(CliSession& s);
+    std::optional<std::string> locked_by_other(const CliSession& s) const;
+    CommandOutcome edit_command(CliSession& s, const std::string& verb, const std::string& line,
+                                const std::vector<config::CommandWord>& words, size_t first,
+                                const std::string& input, bool confirmed, const std::string& display,
+                                const std::optional<std::string>& compare);
+    CommandOutcome show_command(CliSession& s, const std::vector<config::CommandWord>& words, size_t first,
+                                const std::string& display, const std::optional<std::string>& compare);
+    CommandOutcome load_command(CliSession& s, const std::vector<config::CommandWord>& words, size_t first,
+                                const std::string& input);
+    CommandOutcome exit_command(CliSession& s, bool to_operational, bool confirmed);
+    void commit(CliSession& s, CommitRequest request, Done done);
+    void finish_commit(CliSession* s, CommitRequest request, std::shared_ptr<config::Node> candidate,
+                       std::shared_ptr<config::Node> expanded, Done done);
+    void arm_confirmed_rollback(std::time_t deadline);
+    void confirmed_rollback_expired();
+    void broadcast(const std::string& message);
+    void trace(const std::string& phase, const std::string& who, double millis,
+               const std::string& detail = {});
+    std::string status_text() const;
+    std::string users_editing_text(const CliSession* except) const;
+
+    Daemon& daemon_;
+    std::shared_ptr<const config::Schema> schema_;
+    config::RollbackStore store_;
+    config::Node committed_;
+    config::Node expanded_committed_;
+    config::Node shared_candidate_;
+    bool shared_modified_ = false;
+    std::optional<uint32_t> exclusive_holder_;
+    bool commit_in_progress_ = false;
+    std::map<uint32_t, std::unique_ptr<CliSession>> sessions_;
+    uint32_t next_session_id_ = 1;
+    boost::asio::steady_timer confirm_timer_;
+    std::optional<std::time_t> confirm_deadline_;
+};
+
+}  // namespace msim::mgd
