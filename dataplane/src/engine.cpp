@@ -1266,9 +1266,10 @@ Status ForwardingEngine::set_link_up(std::string_view interface, bool up) {
         p->last_flap = impl_->now();
         impl_->dirty = true;
         if (!up) {
-            for (auto& [n, u] : p->units) {
-                impl_->arp.remove_unit(u.index);
-                std::erase_if(impl_->pending, [&u](const auto& kv) { return kv.second.unit == &u; });
+            for (auto& entry : p->units) {
+                impl_->arp.remove_unit(entry.second.index);
+                const Impl::Unit* unit = &entry.second;
+                std::erase_if(impl_->pending, [unit](const auto& kv) { return kv.second.unit == unit; });
             }
         }
     }
