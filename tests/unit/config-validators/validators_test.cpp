@@ -247,6 +247,18 @@ TEST_CASE("IKE policy: pre-shared-keys proposals need a pre-shared-key") {
                 "pre-shared-key must be configured: proposal psk uses authentication-method pre-shared-keys");
 }
 
+TEST_CASE("IKE policy: a hexadecimal pre-shared key has whole bytes") {
+    CHECK(run(check_ike_policies, ike("<proposals>psk</proposals><pre-shared-key><hexadecimal>0102030abbcd</"
+                                      "hexadecimal></pre-shared-key>"))
+              .empty());
+    const auto errors =
+        run(check_ike_policies, ike("<proposals>psk</proposals><pre-shared-key><hexadecimal>0x0102030abbc</"
+                                    "hexadecimal></pre-shared-key>"));
+    REQUIRE(errors.size() == 1);
+    check_error(errors[0], {"security", "ike", "policy", "10.1.1.2", "pre-shared-key"}, "hexadecimal",
+                "Hexadecimal key must have an even number of digits");
+}
+
 TEST_CASE("IKE policy: rsa- and dsa-signatures proposals need a local-certificate") {
     CHECK(run(check_ike_policies, ike("<local-certificate>cert.pem</local-certificate><proposals>rsa</"
                                       "proposals><proposals>dsa</proposals>"))
