@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -86,8 +87,10 @@ TEST_CASE("every schema node has one line of help text") {
             auto* out = static_cast<std::vector<std::string>*>(data);
             if (node->nodetype == LYS_CASE)
                 return LY_SUCCESS;  // shorthand cases carry their child's description
-            const bool bad = !node->dsc || std::string(node->dsc).empty() ||
-                             std::string(node->dsc).find('\n') != std::string::npos;
+            // Junos help: one line, starting with a capital letter, no final period.
+            const std::string d = node->dsc ? node->dsc : "";
+            const bool bad = d.empty() || d.find('\n') != std::string::npos ||
+                             !std::isupper(static_cast<unsigned char>(d[0])) || d.back() == '.';
             if (bad) {
                 char* path = lysc_path(node, LYSC_PATH_LOG, nullptr, 0);
                 out->emplace_back(path ? path : node->name);
@@ -96,8 +99,8 @@ TEST_CASE("every schema node has one line of help text") {
             return LY_SUCCESS;
         },
         &missing);
-    CHECK_MESSAGE(missing.empty(), missing.size(),
-                  " nodes without a one-line description, first: ", missing.empty() ? "" : missing.front());
+    CHECK_MESSAGE(missing.empty(), missing.size(), " nodes without Junos-style one-line help, first: ",
+                  missing.empty() ? "" : missing.front());
 }
 
 TEST_CASE("extensions mark hidden keywords, flattened statements, secrets and owners") {
