@@ -206,6 +206,60 @@ std::string display_set(const Node& node) {
     return out;
 }
 
+namespace {
+
+void collect_changes(const Node& o, const Node& n, std::vector<std::string>& path, std::vector<Change>& out) {
+    std::unordered_set<const Node*> kept;
+    for (const auto& c : n.children()) {
+        const Node* oc = detail::counterpart(o, *c);
+        const SchemaNode* s = c->schema();
+        const size_t mark = path.size();
+        if (!s->hide_keyword)
+            path.push_back(s->name);
+        if (s->kind == NodeKind::list)
+            path.insert(path.end(), c->values().begin(), c->values().end());
+        if (!oc) {
+            out.push_back({Change::Kind::created, path, nullptr, c.get()});
+        } else {
+            kept.insert(oc);
+            if (!s->is_entry_holder()) {
+                if (oc->values() != c->values())
+                    out.push_back({Change::Kind::modified, path, oc, c.get()});
+            } else {
+                collect_changes(*oc, *c, path, out);
+            }
+        }
+        path.resize(mark);
+    }
+    for (const auto& c : o.children()) {
+        if (kept.count(c.get()))
+            continue;
+        std::vector<std::string> p = path;
+        if (!c->schema()->hide_keyword)
+            p.push_back(c->schema()->name);
+        if (c->schema()->kind == NodeKind::list)
+            p.insert(p.end(), c->values().begin(), c->values().end());
+        out.push_back({Change::Kind::deleted, std::move(p), c.get(), nullptr});
+    }
+}
+
+}  // namespace
+
+std::vector<Change> changes(const Node& old_root, const Node& new_root) {
+    std::vector<Change> out;
+    std::vector<std::string> path;
+    collect_changes(old_root, new_root, path, out);
+    return out;
+}
+
+std::map<std::string, std::vector<Change>> changes_by_owner(const Schema& schema, const Node& old_root,
+                                                            const Node& new_root) {
+    std::map<std::string, std::vector<Change>> out;
+    for (auto& c : changes(old_root, new_root))
+        out[schema.owner_of(c.path)].push_back(std::move(c));
+    return out;
+}
+
 std::string compare(const Node& old_root, const Node& new_root) {
     Differ d;
     d.diff(old_root, new_root, {}, 0);

@@ -260,3 +260,29 @@ interfaces {
     Node bad = parse_text(*s, "apply-groups NOPE; system { host-name r1; }");
     CHECK_THROWS_AS(expand_groups(bad), ConfigError);
 }
+
+TEST_CASE("changes: created, modified and deleted statements grouped by owner") {
+    auto s = test::schema();
+    Node old_root = base();
+    Node cand(old_root);
+    run_command(*s, cand, {}, "set system host-name r2");
+    run_command(*s, cand, {}, "set interfaces fe-0/0/2 unit 0");
+    run_command(*s, cand, {}, "delete security ike proposal p1");
+    run_command(*s, cand, {}, "set security ike policy 10.6.6.6 mode aggressive");
+    auto all = changes(old_root, cand);
+    REQUIRE(all.size() == 4);
+    CHECK(all[0].kind == Change::Kind::modified);
+    CHECK(all[0].path == std::vector<std::string>{"system", "host-name"});
+    CHECK(all[0].old_node->values().front() == "r1");
+    CHECK(all[1].kind == Change::Kind::created);
+    CHECK(all[1].path == std::vector<std::string>{"interfaces", "fe-0/0/2"});
+    CHECK(all[2].kind == Change::Kind::created);
+    CHECK(all[2].path == std::vector<std::string>{"security", "ike", "policy", "10.6.6.6", "mode"});
+    CHECK(all[3].kind == Change::Kind::deleted);
+    CHECK(all[3].path == std::vector<std::string>{"security", "ike", "proposal", "p1"});
+    auto by = changes_by_owner(*s, old_root, cand);
+    CHECK(by["mgd"].size() == 1);
+    CHECK(by["pfed"].size() == 1);
+    CHECK(by["kmd"].size() == 2);
+    CHECK(changes(old_root, old_root).empty());
+}
