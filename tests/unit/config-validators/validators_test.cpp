@@ -424,13 +424,13 @@ TEST_CASE("AS PIC service sets name configured sp- units with the right service-
                 "outside-service-interface sp-1/2/0.7", "Logical interface sp-1/2/0.7 is not configured");
 }
 
-TEST_CASE("ES PIC: the tunnel source must be a local address") {
+TEST_CASE("ES PIC: a tunnel source that is not a local address is a warning") {
     const auto errors =
         run(check_es_interfaces, dynamic_setup + "<interfaces" + ns + "><interface><name>es-0/1/0</name>" +
                                      es_unit(0, "tun") + "</interface></interfaces>");
     REQUIRE(errors.size() == 1);
     check_error(errors[0], {"interfaces", "es-0/1/0", "unit", "0", "tunnel"}, "source 10.5.5.5",
-                "Tunnel source address 10.5.5.5 is not configured on any interface");
+                "Tunnel source address 10.5.5.5 is not configured on any interface", Severity::warning);
 }
 
 TEST_CASE("ES PIC IKE policies name at least one proposal; AS PIC ones may use defaults") {
