@@ -228,3 +228,19 @@ TEST_CASE("each invalid example is refused by libyang with the expected message"
                       "', got: ", p.errors);
     }
 }
+
+TEST_CASE("every registered check names subtrees that exist in the schema") {
+    for (const auto& check : msim::config::validators::checks()) {
+        for (std::string_view subtree : check.subtrees) {
+            std::string path;
+            std::size_t start = 0;
+            while (start <= subtree.size()) {
+                const std::size_t end = std::min(subtree.find(' ', start), subtree.size());
+                path += "/msim-config:" + std::string(subtree.substr(start, end - start));
+                start = end + 1;
+            }
+            CAPTURE(path);
+            CHECK(lys_find_path(context(), nullptr, path.c_str(), 0) != nullptr);
+        }
+    }
+}
