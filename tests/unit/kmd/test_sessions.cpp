@@ -221,6 +221,10 @@ TEST_CASE("a wrong pre-shared key fails authentication on both sides and creates
         CHECK(notified.find(EventType::IkeSaFailed));
         CHECK_FALSE(run.ievents.find(EventType::IkeSaEstablished));
         CHECK_FALSE(run.revents.find(EventType::IkeSaEstablished));
+        // A failed session answers nothing, not even a retransmission (strongSwan retransmits message 5).
+        for (const auto& [to_responder, datagram] : run.wire.all)
+            if (to_responder)
+                CHECK(run.responder->handle(datagram).send.empty());
     }
 }
 
