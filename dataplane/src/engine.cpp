@@ -458,6 +458,15 @@ struct ForwardingEngine::Impl {
                 }
                 return false;
             case FilterAction::kIpsecSa:
+                // Steered traffic is still forwarded by this router: it costs a hop like any other.
+                if (input && !is_local(h.destination)) {
+                    if (h.ttl <= 1) {
+                        drop(unit.phys, &unit, DropReason::kTtlExpired, false, true);
+                        send_icmp_error(pkt, h, icmp_type::kTimeExceeded, 0, 0, &unit);
+                        return false;
+                    }
+                    ipv4_decrement_ttl(pkt.data());
+                }
                 to_service_pic(std::move(pkt), *v.ipsec_sa, &unit, input);
                 return false;
         }
@@ -1577,6 +1586,17 @@ void ForwardingEngine::receive_from_pic(Packet&& datagram, const std::string& un
 
 TimePoint ForwardingEngine::now() const {
     return impl_->now();
+}
+
+std::string ForwardingEngine::unit_for_sa(const std::string& sa_name) const {
+    for (const auto& [name, p] : impl_->phys) {
+        for (const auto& [n, u] : p->units) {
+            if (!sa_name.empty() && u.cfg.ipsec_sa == sa_name) {
+                return u.name;
+            }
+        }
+    }
+    return {};
 }
 
 // ---- operational data ----

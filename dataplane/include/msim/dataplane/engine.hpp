@@ -162,6 +162,7 @@ class ForwardingEngine final : public PicContext {
     void send_to_network(Packet&& datagram) override;
     void receive_from_pic(Packet&& datagram, const std::string& unit) override;
     TimePoint now() const override;
+    std::string unit_for_sa(const std::string& sa_name) const override;
 
   private:
     struct Impl;
