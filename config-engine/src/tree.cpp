@@ -13,6 +13,7 @@ Node::Node(const Node& other)
     : inactive(other.inactive),
       annotation(other.annotation),
       tag(other.tag),
+      group(other.group),
       schema_(other.schema_),
       values_(other.values_) {
     children_.reserve(other.children_.size());
@@ -33,6 +34,7 @@ Node::Node(Node&& other) noexcept
     : inactive(other.inactive),
       annotation(std::move(other.annotation)),
       tag(other.tag),
+      group(std::move(other.group)),
       schema_(other.schema_),
       values_(std::move(other.values_)),
       children_(std::move(other.children_)),
@@ -47,6 +49,7 @@ Node& Node::operator=(Node&& other) noexcept {
     inactive = other.inactive;
     annotation = std::move(other.annotation);
     tag = other.tag;
+    group = std::move(other.group);
     schema_ = other.schema_;
     values_ = std::move(other.values_);
     children_ = std::move(other.children_);

@@ -105,6 +105,9 @@ TEST_CASE("set: Junos errors with word index and caret offset") {
     CHECK(e.word_index == 4);
     e = t.fail("set interfaces fe-0/0/0 disable now");
     CHECK(e.word_index == 4);
+    e = t.fail("set interfaces bogus0 mtu 1500");
+    CHECK(e.message == "invalid value: 'bogus0'");
+    CHECK(e.word_index == 2);
     e = t.fail("sett system");
     CHECK(e.word_index == 0);
     e = t.fail(

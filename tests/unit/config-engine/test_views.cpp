@@ -256,6 +256,15 @@ interfaces {
           "        unit 0;\n    }\n    ge-0/0/0 {\n        unit 0;\n    }\n}\n");
     // The candidate itself is untouched.
     CHECK(print_text(root) == text);
+    PrintOptions inh;
+    inh.inheritance = true;
+    const std::string shown = print_text(ex, inh);
+    CHECK(shown.find(
+              "    host-name r1;\n    ##\n    ## 'domain-name' was inherited from group 'COMMON'\n    ##\n"
+              "    domain-name example.net;\n") != std::string::npos);
+    CHECK(shown.find("        ##\n        ## 'mtu' was inherited from group 'DEEP'\n        ##\n        mtu "
+                     "9000;\n") != std::string::npos);
+    CHECK(shown.find("## 'ops' was inherited from group 'LATE'") != std::string::npos);
 
     Node bad = parse_text(*s, "apply-groups NOPE; system { host-name r1; }");
     CHECK_THROWS_AS(expand_groups(bad), ConfigError);

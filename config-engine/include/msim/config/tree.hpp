@@ -35,6 +35,7 @@ class Node {
     bool inactive = false;
     std::string annotation;
     LoadTag tag = LoadTag::none;
+    std::string group;  // set by expand_groups() on inherited statements (`| display inheritance`)
 
     const std::vector<std::unique_ptr<Node>>& children() const { return children_; }
     Node* parent() const { return parent_; }
