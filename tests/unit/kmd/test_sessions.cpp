@@ -528,3 +528,41 @@ TEST_CASE("fuzz seed corpus writer (KMD_WRITE_SEEDS)") {
     attr[m1.size() - 4 - 3 * 20] ^= 0x80;  // a basic attribute turned variable inside the SA (fuzzed length)
     write("bad-attribute", attr);
 }
+
+TEST_CASE("a draft-only NAT-T peer gets NAT-D payload type 130 and draft UDP encapsulation 61443") {
+    auto c = make_crypto();
+    auto [i, r] = configs(ike_3des_sha1_g2());
+    i.local = ep("10.0.0.1");
+    r.remote = ep("198.51.100.7", 4500);
+    Recorder ie, re;
+    Phase1Session init(i, *c, ie);
+    // Message 1 without the RFC 3947 vendor ID, as an older peer sends it.
+    auto m1 = isakmp::decode(init.start().send.at(0));
+    REQUIRE(m1.ok());
+    std::erase_if(m1->payloads, [](const isakmp::Payload& p) {
+        const auto* v = std::get_if<isakmp::VendorIdPayload>(&p);
+        return v && isakmp::classify_vendor_id(v->data) == isakmp::KnownVendor::NatTraversalRfc3947;
+    });
+    auto [resp, m2] = Phase1Session::respond(r, *c, re, isakmp::encode(m1->header, m1->payloads));
+    REQUIRE(m2.ok());
+    auto m3 = init.handle(m2.send.at(0));
+    REQUIRE(m3.ok());
+    auto decoded3 = isakmp::decode(m3.send.at(0));
+    REQUIRE(decoded3.ok());
+    CHECK(isakmp::payload_type(decoded3->payloads.back()) == isakmp::PayloadType::NatDDraft);
+    auto m4 = resp->handle(m3.send.at(0));
+    auto m5 = init.handle(m4.send.at(0));
+    auto m6 = resp->handle(m5.send.at(0));
+    REQUIRE(init.handle(m6.send.at(0)).ok());
+    REQUIRE(init.established());
+    REQUIRE(resp->established());
+    CHECK(init.ike_sa()->nat_t_draft);
+    CHECK(init.ike_sa()->local_behind_nat);
+    QuickModeConfig q;
+    q.proposals = {esp(EspCipher::TripleDes, AuthAlgorithm::HmacSha1)};
+    QuickRun run;
+    CountingSpis si(1), sr(100);
+    run_quick(run, *c, *init.ike_sa(), *resp->ike_sa(), q, {q}, si, sr);
+    REQUIRE(run.responder->established());
+    CHECK(run.responder->child_sa()->sas[0].mode == EncapsulationMode::UdpTunnelDraft);
+}
