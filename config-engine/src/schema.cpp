@@ -302,8 +302,11 @@ KeywordMatch Schema::find_child(const SchemaNode& parent_in, std::string_view wo
     if (parent.kind != NodeKind::container && parent.kind != NodeKind::list)
         return m;
     const bool at_root = &parent == root_.get();
+    // A group holds top-level statements, but not groups of its own.
+    const bool in_group = parent_in.scope_alias != nullptr;
     if (auto it = parent.by_name.find(std::string(word)); it != parent.by_name.end()) {
-        m.node = it->second;
+        if (!(in_group && it->second == groups_node_))
+            m.node = it->second;
         return m;
     }
     if (word == "apply-groups") {
@@ -319,7 +322,8 @@ KeywordMatch Schema::find_child(const SchemaNode& parent_in, std::string_view wo
     auto lo = std::lower_bound(parent.sorted.begin(), parent.sorted.end(), word,
                                [](const SchemaNode* a, std::string_view w) { return a->name < w; });
     for (auto it = lo; it != parent.sorted.end() && (*it)->name.compare(0, word.size(), word) == 0; ++it)
-        m.candidates.push_back(*it);
+        if (!(in_group && *it == groups_node_))
+            m.candidates.push_back(*it);
     if (std::string_view("apply-groups").substr(0, word.size()) == word)
         m.candidates.push_back(apply_groups_.get());
     if (at_root && &parent_in == root_.get() && std::string_view("groups").substr(0, word.size()) == word)
