@@ -751,6 +751,18 @@ struct Phase1Session::Impl {
         if (p->header.initiator_cookie != sa.initiator_cookie)
             return drop(
                 make_error(ErrorCode::UnexpectedMessage, "initiator cookie does not belong to this SA"));
+        if (state == Phase1State::Failed)
+            return drop(make_error(ErrorCode::UnexpectedMessage, "message for a failed negotiation"));
+        // A retransmitted request (byte for byte; a retransmitted message 1 still has a zero responder
+        // cookie): answer with our last message again.
+        Bytes received(datagram.begin(), datagram.end());
+        if (!last_received.empty() && received == last_received) {
+            emit(EventType::Retransmit, "answering a retransmitted message");
+            Step s;
+            if (!last_sent.empty())
+                s.send.push_back(last_sent);
+            return s;
+        }
         bool have_rcookie = state != Phase1State::InitiatorSentSa && state != Phase1State::InitiatorSentAggr;
         if (have_rcookie && p->header.responder_cookie != sa.responder_cookie)
             return drop(
@@ -767,17 +779,6 @@ struct Phase1Session::Impl {
             return drop(make_error(
                 ErrorCode::UnexpectedMessage,
                 "exchange type " + std::to_string(static_cast<int>(p->header.exchange)) + " in phase 1"));
-        if (state == Phase1State::Failed)
-            return drop(make_error(ErrorCode::UnexpectedMessage, "message for a failed negotiation"));
-        // A retransmitted request: answer with our last message again.
-        Bytes received(datagram.begin(), datagram.end());
-        if (!last_received.empty() && received == last_received) {
-            emit(EventType::Retransmit, "answering a retransmitted message");
-            Step s;
-            if (!last_sent.empty())
-                s.send.push_back(last_sent);
-            return s;
-        }
         Step s;
         switch (state) {
             case Phase1State::InitiatorSentSa:

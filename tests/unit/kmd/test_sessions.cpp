@@ -398,6 +398,9 @@ TEST_CASE("retransmissions: data-driven schedule, duplicate requests re-answered
     Phase1Session init(i, *c, ie);
     auto m1 = init.start().send.at(0);
     auto [resp, m2] = Phase1Session::respond(r, *c, re, m1);
+    auto m2_again = resp->handle(m1);  // a retransmitted message 1 (zero responder cookie)
+    REQUIRE(m2_again.send.size() == 1);
+    CHECK(m2_again.send[0] == m2.send.at(0));
     auto m3 = init.handle(m2.send.at(0)).send.at(0);
     auto m4 = resp->handle(m3).send.at(0);
     auto m4_again = resp->handle(m3);
