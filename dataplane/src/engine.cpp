@@ -196,6 +196,7 @@ struct ForwardingEngine::Impl {
     EngineOptions opt;
     ForwardingEngine* self = nullptr;
     FrameSink sink;
+    PacketTap tap;
     UdpHandler* udp_lookup(uint16_t port) {
         auto it = udp.find(port);
         return it == udp.end() ? nullptr : &it->second;
@@ -504,6 +505,9 @@ struct ForwardingEngine::Impl {
         }
         if (carrier != nullptr) {
             count_output(*carrier, pkt.size());
+            if (tap) {
+                tap(carrier->phys->name, TapDirection::kOut, pkt.bytes());
+            }
         }
         call_pic_outbound(*pic, std::move(pkt), sa);
     }
@@ -544,6 +548,9 @@ struct ForwardingEngine::Impl {
     }
 
     void receive_frame(Phys& p, std::span<const uint8_t> frame) {
+        if (tap) {
+            tap(p.name, TapDirection::kIn, frame);
+        }
         count_input(p, frame.size());
         if (!p.admin_up || !p.link_up) {
             drop(&p, nullptr, DropReason::kInterfaceDown, false, true);
@@ -738,6 +745,9 @@ struct ForwardingEngine::Impl {
                 return SendResult::kInterfaceDown;
             }
             count_output(out, pkt.size());
+            if (tap) {
+                tap(p.name, TapDirection::kOut, pkt.bytes());
+            }
             call_pic_outbound(*p.pic, std::move(pkt), out.cfg.ipsec_sa);
             return SendResult::kSent;
         }
@@ -819,6 +829,9 @@ struct ForwardingEngine::Impl {
     }
 
     void emit(Phys& p, const Packet& frame) {
+        if (tap) {
+            tap(p.name, TapDirection::kOut, frame.bytes());
+        }
         if (sink) {
             sink(p.name, frame.bytes());
         }
@@ -1442,6 +1455,10 @@ void ForwardingEngine::set_frame_sink(FrameSink sink) {
     impl_->sink = std::move(sink);
 }
 
+void ForwardingEngine::set_packet_tap(PacketTap tap) {
+    impl_->tap = std::move(tap);
+}
+
 void ForwardingEngine::receive(std::string_view interface, std::span<const uint8_t> frame) {
     if (auto* p = impl_->find_phys(interface)) {
         impl_->receive_frame(*p, frame);
@@ -1579,6 +1596,9 @@ void ForwardingEngine::receive_from_pic(Packet&& datagram, const std::string& un
     ++u.counters.input_packets;
     u.counters.input_bytes += datagram.size();
     impl_->count_input(*u.phys, datagram.size());
+    if (impl_->tap) {
+        impl_->tap(u.phys->name, TapDirection::kIn, datagram.bytes());
+    }
     ++impl_->nesting;
     impl_->handle_ipv4(u, std::move(datagram), true);
     --impl_->nesting;

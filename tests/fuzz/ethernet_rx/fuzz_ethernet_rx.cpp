@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "msim/dataplane/decode.hpp"
 #include "msim/dataplane/engine.hpp"
 
 using namespace msim::dataplane;
@@ -133,6 +134,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const std::span<const uint8_t> frame(data + pos, length);
         pos += length;
         const unsigned which = selector & 3u;
+        // The monitor-traffic decoder must survive the same bytes.
+        emitted += summarize_frame(which == 0 || which == 1 ? InterfaceKind::kFastEthernet
+                                   : which == 2             ? InterfaceKind::kSonet
+                                                            : InterfaceKind::kEncryptionServices,
+                                   frame)
+                       .size();
         if (which < 3) {
             e.receive(kInterfaces[which], frame);
         } else {
