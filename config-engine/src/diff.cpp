@@ -79,16 +79,27 @@ class Differ {
                     emit(path, depth, *oc, "-");
             }
         };
+        const Node* prev_kept = nullptr;  // the previous surviving sibling, for context lines
         for (const auto& [nc, oc] : pairs) {
             if (oc) {
                 flush_removed_until(oc);
                 compare_pair(*oc, *nc, path, depth);
+                prev_kept = nc;
                 continue;
+            }
+            // An entry added to an ordered-by-user list is placed by showing the entry it follows.
+            if (prev_kept && prev_kept->schema() == nc->schema() && nc->schema()->ordered_by_user &&
+                nc->schema()->kind == NodeKind::list) {
+                banner(path);
+                out += ' ';
+                out.append(static_cast<size_t>(indent_for(depth)), ' ');
+                out += detail::head_of(*prev_kept) + " { ... }\n";
             }
             // Removed statements that stood before the next surviving one come first.
             for (; oi < o.children().size() && !in_new.count(o.children()[oi].get()); ++oi)
                 emit(path, depth, *o.children()[oi], "-");
             emit(path, depth, *nc, "+");
+            prev_kept = nullptr;
         }
         flush_removed_until(nullptr);
     }
@@ -178,10 +189,20 @@ class Differ {
         std::vector<bool> keep(old_pos.size(), false);
         for (size_t i = tail_idx.empty() ? SIZE_MAX : tail_idx.back(); i != SIZE_MAX; i = prev[i])
             keep[i] = true;
+        if (!keep[0]) {
+            // A new first entry cannot be placed by a context line: keep it, re-place all that follow.
+            std::fill(keep.begin(), keep.end(), false);
+            keep[0] = true;
+        }
         for (size_t i = 0; i < nseq.size(); ++i) {
             if (keep[i])
                 continue;
             emit(path, depth, *o.children()[old_pos[i]], "-");
+            if (i > 0) {
+                out += ' ';
+                out.append(static_cast<size_t>(indent_for(depth)), ' ');
+                out += detail::head_of(*nseq[i - 1]) + " { ... }\n";
+            }
             emit(path, depth, *nseq[i], "+");
         }
     }

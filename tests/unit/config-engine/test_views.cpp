@@ -107,6 +107,7 @@ TEST_CASE("compare: additions, removals, changes, banners and indentation") {
           "[edit interfaces fe-0/0/1]\n"
           "-    description \"LAN side\";\n"
           "[edit firewall filter f]\n"
+          "     term t1 { ... }\n"
           "-    term t2 {\n"
           "-        then discard;\n"
           "-    }\n"
@@ -294,4 +295,30 @@ TEST_CASE("changes: created, modified and deleted statements grouped by owner") 
     CHECK(by["pfed"].size() == 1);
     CHECK(by["kmd"].size() == 2);
     CHECK(changes(old_root, old_root).empty());
+}
+
+TEST_CASE("compare: context line for an entry inserted in an ordered list, and patch places it") {
+    auto s = test::schema();
+    Node old_root = base();
+    Node cand(old_root);
+    run_command(*s, cand, {}, "set firewall filter f term t15 then accept");
+    run_command(*s, cand, {}, "insert firewall filter f term t15 after term t1");
+    const std::string d = compare(old_root, cand);
+    CHECK(d ==
+          "[edit firewall filter f]\n     term t1 { ... }\n+    term t15 {\n+        then accept;\n+    }\n");
+    Node target(old_root);
+    load_config(*s, target, LoadMode::patch, d);
+    CHECK(print_text(target) == print_text(cand));
+}
+
+TEST_CASE("compare: a moved entry of an ordered list round-trips through patch") {
+    auto s = test::schema();
+    Node old_root = base();
+    run_command(*s, old_root, {}, "set firewall filter f term t3 then accept");
+    Node cand(old_root);
+    run_command(*s, cand, {}, "insert firewall filter f term t1 after term t2");  // t2 t1 t3
+    const std::string d = compare(old_root, cand);
+    Node target(old_root);
+    load_config(*s, target, LoadMode::patch, d);
+    CHECK(print_text(target) == print_text(cand));
 }
