@@ -1050,6 +1050,9 @@ struct ForwardingEngine::Impl {
         if (!r.total || have != *r.total || r.header.empty()) {
             return std::nullopt;
         }
+        if (r.header.size() + *r.total > 65535) {
+            return fail();  // the first fragment's options would push the datagram past 65535 bytes
+        }
         Packet whole = Packet::zeroed(r.header.size() + *r.total);
         std::memcpy(whole.data(), r.header.data(), r.header.size());
         std::memcpy(whole.data() + r.header.size(), r.data.data(), *r.total);
