@@ -1,7 +1,7 @@
 #include "msim/config/commands.hpp"
 
+#include <regex.h>
 #include <algorithm>
-#include <regex>
 
 #include "internal.hpp"
 
@@ -362,19 +362,19 @@ CommandResult do_wildcard_delete(const Schema& schema, Node& root, const Level& 
     } else {
         throw word_error(words, words.size() - 1, "syntax error.");
     }
-    std::regex re;
-    try {
-        re = std::regex(words.back().text, std::regex::extended);
-    } catch (const std::regex_error&) {
+    // POSIX extended regular expressions, anchored: the whole name must match.
+    regex_t re;
+    if (regcomp(&re, ("^(" + words.back().text + ")$").c_str(), REG_EXTENDED | REG_NOSUB) != 0)
         throw word_error(words, words.size() - 1, "invalid regular expression.");
-    }
     std::vector<const Node*> matched;
     if (holder)
         for (const auto& c : holder->children())
-            if (c->schema() == list && !c->values().empty() && std::regex_match(c->values().front(), re)) {
+            if (c->schema() == list && !c->values().empty() &&
+                regexec(&re, c->values().front().c_str(), 0, nullptr, 0) == 0) {
                 matched.push_back(c.get());
                 r.lines.push_back("  matched: " + c->values().front());
             }
+    regfree(&re);
     if (matched.empty()) {
         r.warnings.push_back("warning: statement not found");
         return r;

@@ -79,16 +79,27 @@ class Differ {
                     emit(path, depth, *oc, "-");
             }
         };
+        const Node* prev_kept = nullptr;  // the previous surviving sibling, for context lines
         for (const auto& [nc, oc] : pairs) {
             if (oc) {
                 flush_removed_until(oc);
                 compare_pair(*oc, *nc, path, depth);
+                prev_kept = nc;
                 continue;
+            }
+            // An entry added to an ordered-by-user list is placed by showing the entry it follows.
+            if (prev_kept && prev_kept->schema() == nc->schema() && nc->schema()->ordered_by_user &&
+                nc->schema()->kind == NodeKind::list) {
+                banner(path);
+                out += ' ';
+                out.append(static_cast<size_t>(indent_for(depth)), ' ');
+                out += detail::head_of(*prev_kept) + " { ... }\n";
             }
             // Removed statements that stood before the next surviving one come first.
             for (; oi < o.children().size() && !in_new.count(o.children()[oi].get()); ++oi)
                 emit(path, depth, *o.children()[oi], "-");
             emit(path, depth, *nc, "+");
+            prev_kept = nullptr;
         }
         flush_removed_until(nullptr);
     }
@@ -178,10 +189,20 @@ class Differ {
         std::vector<bool> keep(old_pos.size(), false);
         for (size_t i = tail_idx.empty() ? SIZE_MAX : tail_idx.back(); i != SIZE_MAX; i = prev[i])
             keep[i] = true;
+        if (!keep[0]) {
+            // A new first entry cannot be placed by a context line: keep it, re-place all that follow.
+            std::fill(keep.begin(), keep.end(), false);
+            keep[0] = true;
+        }
         for (size_t i = 0; i < nseq.size(); ++i) {
             if (keep[i])
                 continue;
             emit(path, depth, *o.children()[old_pos[i]], "-");
+            if (i > 0) {
+                out += ' ';
+                out.append(static_cast<size_t>(indent_for(depth)), ' ');
+                out += detail::head_of(*nseq[i - 1]) + " { ... }\n";
+            }
             emit(path, depth, *nseq[i], "+");
         }
     }
@@ -203,6 +224,60 @@ std::string display_set(const Node& node) {
     for (auto it = chain.rbegin(); it != chain.rend(); ++it)
         append_words(prefix, **it);
     set_lines(node, prefix, out);
+    return out;
+}
+
+namespace {
+
+void collect_changes(const Node& o, const Node& n, std::vector<std::string>& path, std::vector<Change>& out) {
+    std::unordered_set<const Node*> kept;
+    for (const auto& c : n.children()) {
+        const Node* oc = detail::counterpart(o, *c);
+        const SchemaNode* s = c->schema();
+        const size_t mark = path.size();
+        if (!s->hide_keyword)
+            path.push_back(s->name);
+        if (s->kind == NodeKind::list)
+            path.insert(path.end(), c->values().begin(), c->values().end());
+        if (!oc) {
+            out.push_back({Change::Kind::created, path, nullptr, c.get()});
+        } else {
+            kept.insert(oc);
+            if (!s->is_entry_holder()) {
+                if (oc->values() != c->values())
+                    out.push_back({Change::Kind::modified, path, oc, c.get()});
+            } else {
+                collect_changes(*oc, *c, path, out);
+            }
+        }
+        path.resize(mark);
+    }
+    for (const auto& c : o.children()) {
+        if (kept.count(c.get()))
+            continue;
+        std::vector<std::string> p = path;
+        if (!c->schema()->hide_keyword)
+            p.push_back(c->schema()->name);
+        if (c->schema()->kind == NodeKind::list)
+            p.insert(p.end(), c->values().begin(), c->values().end());
+        out.push_back({Change::Kind::deleted, std::move(p), c.get(), nullptr});
+    }
+}
+
+}  // namespace
+
+std::vector<Change> changes(const Node& old_root, const Node& new_root) {
+    std::vector<Change> out;
+    std::vector<std::string> path;
+    collect_changes(old_root, new_root, path, out);
+    return out;
+}
+
+std::map<std::string, std::vector<Change>> changes_by_owner(const Schema& schema, const Node& old_root,
+                                                            const Node& new_root) {
+    std::map<std::string, std::vector<Change>> out;
+    for (auto& c : changes(old_root, new_root))
+        out[schema.owner_of(c.path)].push_back(std::move(c));
     return out;
 }
 

@@ -44,25 +44,26 @@ void drop_inactive(Node& n) {
 }
 
 // A copy of a group statement as inherited: no wildcard entries, no nested apply-groups.
-std::unique_ptr<Node> inherited_copy(const Node& src) {
+std::unique_ptr<Node> inherited_copy(const Node& src, const std::string& group) {
     auto out = std::make_unique<Node>(src.schema(), src.values());
+    out->group = group;
     for (const auto& c : src.children()) {
         if (is_wildcard(*c) || is_apply_groups(*c))
             continue;
-        out->add(inherited_copy(*c));
+        out->add(inherited_copy(*c, group));
     }
     return out;
 }
 
 // Adds what `group` has and `target` lacks; never overrides what is there.
-void inherit(Node& target, const Node& group) {
+void inherit(Node& target, const Node& group, const std::string& name) {
     for (const auto& gc : group.children()) {
         if (is_apply_groups(*gc))
             continue;
         if (is_wildcard(*gc)) {
             for (const auto& tc : target.children())
                 if (tc->schema() == gc->schema() && glob_match(*gc, *tc))
-                    inherit(*tc, *gc);
+                    inherit(*tc, *gc, name);
             continue;
         }
         Node* t = detail::counterpart(target, *gc);
@@ -76,9 +77,9 @@ void inherit(Node& target, const Node& group) {
                 if (other_case)
                     continue;  // the configuration chose another case
             }
-            target.add(inherited_copy(*gc));
+            target.add(inherited_copy(*gc, name));
         } else if (gc->schema()->is_entry_holder()) {
-            inherit(*t, *gc);
+            inherit(*t, *gc, name);
         }
     }
 }
@@ -156,7 +157,7 @@ Node expand_groups(const Node& root) {
                 throw e;
             }
             for (const Node* g : group_nodes_at(*it->second, *node))
-                inherit(*node, *g);
+                inherit(*node, *g, name);
         }
     }
     strip_group_statements(out);

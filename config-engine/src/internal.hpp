@@ -60,7 +60,8 @@ std::string to_secret(const std::string& value);
 std::string head_of(const Node& n);
 // Prints `n` itself (annotation, inactive prefix, head, block) at `indent` spaces, each line prefixed
 // with `prefix` (used by compare).
-void print_node(const Node& n, int indent, std::string& out, std::string_view prefix = {});
+void print_node(const Node& n, int indent, std::string& out, std::string_view prefix = {},
+                bool inheritance = false);
 // True when a flattened container prints on one line with its single child.
 bool prints_flat(const Node& n);
 

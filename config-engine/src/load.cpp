@@ -57,16 +57,38 @@ CommandResult load_set(const Schema& schema, Node& work, std::string_view text, 
 }
 
 // Applies the `show | compare` format back: per [edit ...] banner, `-` statements are removed, then
-// `+` statements merged; context lines (no sign) and `!` lines are ignored.
+// `+` statements merged; a context line (`     term t1 { ... }`) places the `+` entries that follow it
+// right after that entry (ordered-by-user lists); `!` lines are ignored.
 void load_patch(const Schema& schema, Node& work, std::string_view text, const LoadOptions& options) {
+    struct Segment {
+        std::string anchor;  // context statement the entries follow ("term t1"), or empty
+        std::string plus;
+    };
     struct Block {
         std::vector<std::string> path;
-        std::string plus, minus;
+        std::string minus;
+        std::vector<Segment> segments;
         uint32_t first_line = 0;
+        uint32_t lines = 0;
     };
     std::vector<Block> blocks;
     size_t pos = 0;
     uint32_t line_no = 0;
+    auto fail = [&](const std::string& msg, std::string_view line) {
+        ConfigError e(msg);
+        e.file = options.file_name;
+        e.line = line_no;
+        e.column = 1;
+        e.token = std::string(line.substr(0, 40));
+        throw e;
+    };
+    // Every text of a block keeps one line per patch line, so parse errors point at the patch line.
+    auto add_line = [](Block& b, std::string* target, const std::string& body) {
+        b.minus += target == &b.minus ? body : "\n";
+        for (auto& sg : b.segments)
+            sg.plus += target == &sg.plus ? body : "\n";
+        ++b.lines;
+    };
     while (pos < text.size()) {
         size_t nl = text.find('\n', pos);
         if (nl == std::string_view::npos)
@@ -76,54 +98,50 @@ void load_patch(const Schema& schema, Node& work, std::string_view text, const L
         ++line_no;
         if (!line.empty() && line.back() == '\r')
             line.remove_suffix(1);
-        if (line.empty())
+        if (line.empty()) {
+            if (!blocks.empty())
+                add_line(blocks.back(), nullptr, "\n");
             continue;
+        }
         if (line.front() == '[') {
-            if (line.size() < 6 || line.substr(0, 5) != "[edit" || line.back() != ']') {
-                ConfigError e("syntax error");
-                e.file = options.file_name;
-                e.line = line_no;
-                e.column = 1;
-                e.token = std::string(line);
-                throw e;
-            }
+            if (line.size() < 6 || line.substr(0, 5) != "[edit" || line.back() != ']')
+                fail("syntax error", line);
             Block b;
             for (auto& w : split_command(line.substr(5, line.size() - 6)))
                 b.path.push_back(w.text);
             b.path.insert(b.path.begin(), options.edit_path.begin(), options.edit_path.end());
             b.first_line = line_no;
+            b.segments.emplace_back();
             blocks.push_back(std::move(b));
             continue;
         }
-        if (blocks.empty()) {
-            ConfigError e("syntax error, expecting [edit ...]");
-            e.file = options.file_name;
-            e.line = line_no;
-            e.column = 1;
-            throw e;
-        }
-        // Keep the line count aligned so parse errors point at the patch line.
-        const char sign = line.front();
-        std::string body = std::string(line.substr(1)) + '\n';
+        if (blocks.empty())
+            fail("syntax error, expecting [edit ...]", line);
         auto& b = blocks.back();
+        const char sign = line.front();
+        const std::string body = std::string(line.substr(1)) + '\n';
         if (sign == '+') {
-            b.plus += body;
-            b.minus += '\n';
+            add_line(b, &b.segments.back().plus, body);
         } else if (sign == '-') {
-            b.minus += body;
-            b.plus += '\n';
+            add_line(b, &b.minus, body);
+        } else if (sign == ' ' && line.size() > 8 && line.substr(line.size() - 7) == "{ ... }") {
+            add_line(b, nullptr, "\n");
+            Segment sg;
+            sg.anchor = std::string(line.substr(1, line.size() - 8));
+            sg.plus.assign(b.lines, '\n');
+            b.segments.push_back(std::move(sg));
+        } else if (sign == ' ' || sign == '!') {
+            add_line(b, nullptr, "\n");
         } else {
-            b.plus += '\n';
-            b.minus += '\n';
+            fail("syntax error", line);
         }
     }
     for (const auto& b : blocks) {
         ParseOptions po;
         po.file_name = options.file_name;
         po.edit_path = b.path;
-        std::string pad(b.first_line, '\n');
+        const std::string pad(b.first_line, '\n');
         Node minus = parse_text(schema, pad + b.minus, po);
-        Node plus = parse_text(schema, pad + b.plus, po);
         const Node* mat = find_path(schema, minus, b.path);
         Node* target = const_cast<Node*>(find_path(schema, work, b.path));
         if (mat && target) {
@@ -141,7 +159,26 @@ void load_patch(const Schema& schema, Node& work, std::string_view text, const L
                 target->remove(t);
             }
         }
-        detail::merge_into(work, plus, false);
+        for (const auto& sg : b.segments) {
+            Node plus = parse_text(schema, pad + sg.plus, po);
+            detail::merge_into(work, plus, false);
+            if (sg.anchor.empty())
+                continue;
+            Node anchor_tree = parse_text(schema, sg.anchor + " { }", po);
+            const Node* at_anchor = find_path(schema, anchor_tree, b.path);
+            const Node* at_plus = find_path(schema, plus, b.path);
+            target = const_cast<Node*>(find_path(schema, work, b.path));
+            if (!at_anchor || at_anchor->children().empty() || !at_plus || !target)
+                continue;
+            const Node* anchor = detail::counterpart(*target, *at_anchor->children().front());
+            for (const auto& c : at_plus->children()) {
+                Node* t = detail::counterpart(*target, *c);
+                if (!t || !anchor || t->schema() != anchor->schema())
+                    continue;
+                target->move_to(t, anchor, true);
+                anchor = t;
+            }
+        }
     }
 }
 

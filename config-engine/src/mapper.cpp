@@ -80,7 +80,10 @@ std::vector<Step> walk(const Schema& schema, const SchemaNode& scope, const std:
                     if (i >= words.size())
                         throw missing_argument(words, i);
                     std::string v = words[i].text;
-                    check(sn->key_types[k], v, words, i);
+                    // `<fe-*>`: a wildcard name of a configuration group (checked when it is applied).
+                    const bool wildcard = v.size() >= 2 && v.front() == '<' && v.back() == '>';
+                    if (!wildcard)
+                        check(sn->key_types[k], v, words, i);
                     st.values.push_back(std::move(v));
                 }
                 break;

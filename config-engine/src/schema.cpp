@@ -24,8 +24,31 @@ bool has_ext(const lysc_node* n, const char* name, std::string* argument = nullp
     return false;
 }
 
-ValueType type_of(const lysc_type* t) {
+bool needs_libyang(const lysc_type* t) {
+    while (t && t->basetype == LY_TYPE_LEAFREF)
+        t = reinterpret_cast<const lysc_type_leafref*>(t)->realtype;
+    if (!t)
+        return false;
+    if (t->basetype == LY_TYPE_STRING) {
+        const auto* st = reinterpret_cast<const lysc_type_str*>(t);
+        return st->patterns || st->length;
+    }
+    switch (t->basetype) {
+        case LY_TYPE_UNION:
+        case LY_TYPE_DEC64:
+        case LY_TYPE_BINARY:
+        case LY_TYPE_BITS:
+        case LY_TYPE_IDENT:
+            return true;
+        default:
+            return false;
+    }
+}
+
+ValueType type_of(const lysc_node* leaf, const lysc_type* t) {
     ValueType v;
+    if (needs_libyang(t))
+        v.libyang_leaf = leaf;
     while (t && t->basetype == LY_TYPE_LEAFREF)
         t = reinterpret_cast<const lysc_type_leafref*>(t)->realtype;
     if (!t)
@@ -159,7 +182,8 @@ class SchemaBuilder {
                     for (const lysc_node* k = lysc_node_child(c); k; k = k->next) {
                         if (k->nodetype == LYS_LEAF && (k->flags & LYS_KEY)) {
                             n->keys.emplace_back(k->name);
-                            n->key_types.push_back(type_of(reinterpret_cast<const lysc_node_leaf*>(k)->type));
+                            n->key_types.push_back(
+                                type_of(k, reinterpret_cast<const lysc_node_leaf*>(k)->type));
                         }
                     }
                     add_children(*n, lysc_node_child(c), nullptr, nullptr);
@@ -168,7 +192,7 @@ class SchemaBuilder {
                 case LYS_LEAF: {
                     n->kind = NodeKind::leaf;
                     const auto* l = reinterpret_cast<const lysc_node_leaf*>(c);
-                    n->type = type_of(l->type);
+                    n->type = type_of(c, l->type);
                     n->secret = has_ext(c, "secret");
                     if (l->dflt) {
                         const char* d = lyd_value_get_canonical(s_.ctx_, l->dflt);
@@ -179,7 +203,7 @@ class SchemaBuilder {
                 }
                 default: {
                     n->kind = NodeKind::leaf_list;
-                    n->type = type_of(reinterpret_cast<const lysc_node_leaflist*>(c)->type);
+                    n->type = type_of(c, reinterpret_cast<const lysc_node_leaflist*>(c)->type);
                     n->secret = has_ext(c, "secret");
                     break;
                 }
@@ -278,8 +302,11 @@ KeywordMatch Schema::find_child(const SchemaNode& parent_in, std::string_view wo
     if (parent.kind != NodeKind::container && parent.kind != NodeKind::list)
         return m;
     const bool at_root = &parent == root_.get();
+    // A group holds top-level statements, but not groups of its own.
+    const bool in_group = parent_in.scope_alias != nullptr;
     if (auto it = parent.by_name.find(std::string(word)); it != parent.by_name.end()) {
-        m.node = it->second;
+        if (!(in_group && it->second == groups_node_))
+            m.node = it->second;
         return m;
     }
     if (word == "apply-groups") {
@@ -295,7 +322,8 @@ KeywordMatch Schema::find_child(const SchemaNode& parent_in, std::string_view wo
     auto lo = std::lower_bound(parent.sorted.begin(), parent.sorted.end(), word,
                                [](const SchemaNode* a, std::string_view w) { return a->name < w; });
     for (auto it = lo; it != parent.sorted.end() && (*it)->name.compare(0, word.size(), word) == 0; ++it)
-        m.candidates.push_back(*it);
+        if (!(in_group && *it == groups_node_))
+            m.candidates.push_back(*it);
     if (std::string_view("apply-groups").substr(0, word.size()) == word)
         m.candidates.push_back(apply_groups_.get());
     if (at_root && &parent_in == root_.get() && std::string_view("groups").substr(0, word.size()) == word)
@@ -390,8 +418,18 @@ std::string check_value(const ValueType& type, std::string& value) {
                 return {};
             return "invalid value: '" + value + "'";
         default:
-            return {};
+            break;
     }
+    if (type.libyang_leaf) {
+        ly_ctx* ctx = type.libyang_leaf->module->ctx;
+        LY_ERR rc =
+            lyd_value_validate(ctx, type.libyang_leaf, value.data(), value.size(), nullptr, nullptr, nullptr);
+        if (rc != LY_SUCCESS && rc != LY_EINCOMPLETE) {
+            ly_err_clean(ctx, nullptr);
+            return "invalid value: '" + value + "'";
+        }
+    }
+    return {};
 }
 
 }  // namespace msim::config

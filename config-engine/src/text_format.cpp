@@ -402,11 +402,11 @@ std::string head_of(const Node& n) {
 namespace {
 
 // Head of `n` and what follows it: a flattened single child on the same line, `;`, or a block.
-void print_tail(const Node& n, int indent, std::string& out, std::string_view prefix) {
+void print_tail(const Node& n, int indent, std::string& out, std::string_view prefix, bool inheritance) {
     out += head_of(n);
     if (prints_flat(n)) {
         out += ' ';
-        print_tail(*n.children().front(), indent, out, prefix);
+        print_tail(*n.children().front(), indent, out, prefix, inheritance);
         return;
     }
     if (!n.schema()->is_entry_holder() || n.children().empty()) {
@@ -418,7 +418,7 @@ void print_tail(const Node& n, int indent, std::string& out, std::string_view pr
     }
     out += " {\n";
     for (const auto& c : n.children())
-        print_node(*c, indent + 4, out, prefix);
+        print_node(*c, indent + 4, out, prefix, inheritance);
     out += prefix;
     out.append(static_cast<size_t>(indent), ' ');
     out += "}\n";
@@ -426,7 +426,18 @@ void print_tail(const Node& n, int indent, std::string& out, std::string_view pr
 
 }  // namespace
 
-void print_node(const Node& n, int indent, std::string& out, std::string_view prefix) {
+void print_node(const Node& n, int indent, std::string& out, std::string_view prefix, bool inheritance) {
+    if (inheritance && !n.group.empty()) {
+        const std::string pad(static_cast<size_t>(indent), ' ');
+        const std::string name =
+            n.schema()->kind == NodeKind::list && !n.values().empty() ? n.values().front() : n.keyword();
+        out += prefix;
+        out += pad + "##\n";
+        out += prefix;
+        out += pad + "## '" + name + "' was inherited from group '" + n.group + "'\n";
+        out += prefix;
+        out += pad + "##\n";
+    }
     if (!n.annotation.empty()) {
         out += prefix;
         out.append(static_cast<size_t>(indent), ' ');
@@ -436,7 +447,7 @@ void print_node(const Node& n, int indent, std::string& out, std::string_view pr
     out.append(static_cast<size_t>(indent), ' ');
     if (n.inactive)
         out += "inactive: ";
-    print_tail(n, indent, out, prefix);
+    print_tail(n, indent, out, prefix, inheritance);
 }
 
 std::string edit_banner(const std::vector<std::string>& words) {
@@ -458,7 +469,14 @@ std::string print_text(const Node& node, const PrintOptions& options) {
     }
     out.reserve(out.size() + node.children().size() * 32);
     for (const auto& c : node.children())
-        detail::print_node(*c, 0, out);
+        detail::print_node(*c, 0, out, {}, options.inheritance);
+    return out;
+}
+
+std::string print_statement(const Node& node, const PrintOptions& options) {
+    std::string out;
+    if (!node.is_root())
+        detail::print_node(node, 0, out, {}, options.inheritance);
     return out;
 }
 

@@ -13,6 +13,7 @@ Node::Node(const Node& other)
     : inactive(other.inactive),
       annotation(other.annotation),
       tag(other.tag),
+      group(other.group),
       schema_(other.schema_),
       values_(other.values_) {
     children_.reserve(other.children_.size());
@@ -22,7 +23,7 @@ Node::Node(const Node& other)
         children_.push_back(std::move(copy));
     }
     if (other.index_) {
-        index_ = std::make_unique<std::unordered_map<std::string, Node*>>();
+        index_ = std::make_unique<ChildIndex>();
         index_->reserve(children_.size());
         for (auto& c : children_)
             index_add(c.get());
@@ -33,6 +34,7 @@ Node::Node(Node&& other) noexcept
     : inactive(other.inactive),
       annotation(std::move(other.annotation)),
       tag(other.tag),
+      group(std::move(other.group)),
       schema_(other.schema_),
       values_(std::move(other.values_)),
       children_(std::move(other.children_)),
@@ -47,6 +49,7 @@ Node& Node::operator=(Node&& other) noexcept {
     inactive = other.inactive;
     annotation = std::move(other.annotation);
     tag = other.tag;
+    group = std::move(other.group);
     schema_ = other.schema_;
     values_ = std::move(other.values_);
     children_ = std::move(other.children_);
@@ -68,33 +71,32 @@ const std::string& Node::keyword() const {
     return schema_ ? schema_->name : kEmpty;
 }
 
-std::string Node::index_key(const SchemaNode* s, const std::vector<std::string>& keys) {
-    std::string k(reinterpret_cast<const char*>(&s), sizeof s);
-    if (s->kind == NodeKind::list)
-        for (const auto& v : keys) {
-            k += '\0';
-            k += v;
-        }
-    return k;
+size_t Node::ChildHash::operator()(const ChildKey& k) const noexcept {
+    size_t h = std::hash<const void*>()(k.schema);
+    if (k.schema->kind == NodeKind::list)
+        for (const auto& v : *k.keys)
+            h = h * 1000003u ^ std::hash<std::string>()(v);
+    return h;
+}
+
+bool Node::ChildEq::same(const ChildKey& a, const ChildKey& b) noexcept {
+    return a.schema == b.schema && (a.schema->kind != NodeKind::list || *a.keys == *b.keys);
 }
 
 void Node::index_add(Node* c) {
     if (index_)
-        index_->emplace(index_key(c->schema_, c->values_), c);
+        index_->insert(c);
 }
 
 void Node::index_remove(const Node* c) {
-    if (!index_)
-        return;
-    auto it = index_->find(index_key(c->schema_, c->values_));
-    if (it != index_->end() && it->second == c)
-        index_->erase(it);
+    if (index_)
+        index_->erase(const_cast<Node*>(c));
 }
 
 Node* Node::find(const SchemaNode* s, const std::vector<std::string>& keys) const {
     if (index_) {
-        auto it = index_->find(index_key(s, keys));
-        return it == index_->end() ? nullptr : it->second;
+        auto it = index_->find(ChildKey{s, &keys});
+        return it == index_->end() ? nullptr : *it;
     }
     for (const auto& c : children_) {
         if (c->schema_ != s)
@@ -116,7 +118,7 @@ Node* Node::add(std::unique_ptr<Node> child) {
     Node* raw = child.get();
     children_.insert(children_.begin() + static_cast<std::ptrdiff_t>(pos), std::move(child));
     if (!index_ && children_.size() > kIndexThreshold) {
-        index_ = std::make_unique<std::unordered_map<std::string, Node*>>();
+        index_ = std::make_unique<ChildIndex>();
         for (auto& c : children_)
             index_add(c.get());
     } else {

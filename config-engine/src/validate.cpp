@@ -2,7 +2,7 @@
 
 #include <libyang/libyang.h>
 
-#include <regex>
+#include <cstring>
 
 #include "internal.hpp"
 #include "msim/config/secret.hpp"
@@ -162,6 +162,25 @@ std::vector<std::vector<std::string>> path_steps(const Schema& schema, const std
     return out;
 }
 
+// Matches `msg` against literal parts around quoted values ("A\"", "\" B\"", "\" C"): the text
+// between consecutive parts goes to `out`. The message must start with the first part.
+bool match_quoted(const std::string& msg, std::initializer_list<const char*> parts,
+                  std::vector<std::string>& out) {
+    out.clear();
+    size_t pos = 0;
+    bool first = true;
+    for (const char* p : parts) {
+        const size_t at = msg.find(p, pos);
+        if (at == std::string::npos || (first && at != 0))
+            return false;
+        if (!first)
+            out.push_back(msg.substr(pos, at - pos));
+        pos = at + std::strlen(p);
+        first = false;
+    }
+    return true;
+}
+
 // A node at schema path `names[0..depth)` below `n` that lacks a child called `missing`.
 const Node* lacking(const Node& n, const std::vector<std::string>& names, size_t depth,
                     const std::string& missing) {
@@ -187,14 +206,12 @@ CommitError translate(const Schema& schema, const Node& expanded, const ly_err_i
         auto q2 = path.find('"', q + 1);
         path = path.substr(q + 1, q2 == std::string::npos ? std::string::npos : q2 - q - 1);
     }
-    static const std::regex leafref(
-        R"(Invalid leafref value \"(.*)\" - no target instance \"(.*)\" with the same value\.?)");
-    static const std::regex mandatory(R"(Mandatory node \"(.*)\" instance does not exist\.?)");
-    std::smatch m;
-    if (std::regex_match(msg, m, leafref)) {
+    std::vector<std::string> m;
+    if (match_quoted(
+            msg, {"Invalid leafref value \"", "\" - no target instance \"", "\" with the same value"}, m)) {
         // The target may be relative ("../../proposal/name"): name the list holding the referenced key.
         std::vector<std::string> segs;
-        std::string t = m[2].str(), seg;
+        std::string t = m[1], seg;
         for (size_t i = 0; i <= t.size(); ++i) {
             if (i == t.size() || t[i] == '/') {
                 if (auto b = seg.find('['); b != std::string::npos)
@@ -209,18 +226,18 @@ CommitError translate(const Schema& schema, const Node& expanded, const ly_err_i
             }
         }
         std::string what = segs.size() >= 2 ? segs[segs.size() - 2] : "statement";
-        msg = "Referenced " + what + " '" + m[1].str() + "' is not defined";
-    } else if (std::regex_match(msg, m, mandatory)) {
-        msg = "Missing mandatory statement: '" + m[1].str() + "'";
+        msg = "Referenced " + what + " '" + m[0] + "' is not defined";
+    } else if (match_quoted(msg, {"Mandatory node \"", "\" instance does not exist"}, m)) {
+        msg = "Missing mandatory statement: '" + m[0] + "'";
         // Only the schema location is given: find the entry that lacks the statement.
         std::vector<std::string> names;
         for (auto& [name, keys] : split_data_path(path))
             names.push_back(name);
         if (!names.empty())
             names.pop_back();
-        const Node* at = lacking(expanded, names, 0, m[1].str());
+        const Node* at = lacking(expanded, names, 0, m[0]);
         ce.edit_path = at ? at->path_words() : junos_path(schema, path);
-        ce.statement = m[1].str();
+        ce.statement = m[0];
         ce.message = msg;
         return ce;
     }

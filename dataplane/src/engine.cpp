@@ -196,6 +196,7 @@ struct ForwardingEngine::Impl {
     EngineOptions opt;
     ForwardingEngine* self = nullptr;
     FrameSink sink;
+    PacketTap tap;
     UdpHandler* udp_lookup(uint16_t port) {
         auto it = udp.find(port);
         return it == udp.end() ? nullptr : &it->second;
@@ -458,6 +459,15 @@ struct ForwardingEngine::Impl {
                 }
                 return false;
             case FilterAction::kIpsecSa:
+                // Steered traffic is still forwarded by this router: it costs a hop like any other.
+                if (input && !is_local(h.destination)) {
+                    if (h.ttl <= 1) {
+                        drop(unit.phys, &unit, DropReason::kTtlExpired, false, true);
+                        send_icmp_error(pkt, h, icmp_type::kTimeExceeded, 0, 0, &unit);
+                        return false;
+                    }
+                    ipv4_decrement_ttl(pkt.data());
+                }
                 to_service_pic(std::move(pkt), *v.ipsec_sa, &unit, input);
                 return false;
         }
@@ -495,6 +505,9 @@ struct ForwardingEngine::Impl {
         }
         if (carrier != nullptr) {
             count_output(*carrier, pkt.size());
+            if (tap) {
+                tap(carrier->phys->name, TapDirection::kOut, pkt.bytes());
+            }
         }
         call_pic_outbound(*pic, std::move(pkt), sa);
     }
@@ -535,6 +548,9 @@ struct ForwardingEngine::Impl {
     }
 
     void receive_frame(Phys& p, std::span<const uint8_t> frame) {
+        if (tap) {
+            tap(p.name, TapDirection::kIn, frame);
+        }
         count_input(p, frame.size());
         if (!p.admin_up || !p.link_up) {
             drop(&p, nullptr, DropReason::kInterfaceDown, false, true);
@@ -729,6 +745,9 @@ struct ForwardingEngine::Impl {
                 return SendResult::kInterfaceDown;
             }
             count_output(out, pkt.size());
+            if (tap) {
+                tap(p.name, TapDirection::kOut, pkt.bytes());
+            }
             call_pic_outbound(*p.pic, std::move(pkt), out.cfg.ipsec_sa);
             return SendResult::kSent;
         }
@@ -810,6 +829,9 @@ struct ForwardingEngine::Impl {
     }
 
     void emit(Phys& p, const Packet& frame) {
+        if (tap) {
+            tap(p.name, TapDirection::kOut, frame.bytes());
+        }
         if (sink) {
             sink(p.name, frame.bytes());
         }
@@ -1027,6 +1049,9 @@ struct ForwardingEngine::Impl {
         }
         if (!r.total || have != *r.total || r.header.empty()) {
             return std::nullopt;
+        }
+        if (r.header.size() + *r.total > 65535) {
+            return fail();  // the first fragment's options would push the datagram past 65535 bytes
         }
         Packet whole = Packet::zeroed(r.header.size() + *r.total);
         std::memcpy(whole.data(), r.header.data(), r.header.size());
@@ -1266,9 +1291,10 @@ Status ForwardingEngine::set_link_up(std::string_view interface, bool up) {
         p->last_flap = impl_->now();
         impl_->dirty = true;
         if (!up) {
-            for (auto& [n, u] : p->units) {
-                impl_->arp.remove_unit(u.index);
-                std::erase_if(impl_->pending, [&u](const auto& kv) { return kv.second.unit == &u; });
+            for (auto& entry : p->units) {
+                impl_->arp.remove_unit(entry.second.index);
+                const Impl::Unit* unit = &entry.second;
+                std::erase_if(impl_->pending, [unit](const auto& kv) { return kv.second.unit == unit; });
             }
         }
     }
@@ -1432,6 +1458,10 @@ void ForwardingEngine::set_frame_sink(FrameSink sink) {
     impl_->sink = std::move(sink);
 }
 
+void ForwardingEngine::set_packet_tap(PacketTap tap) {
+    impl_->tap = std::move(tap);
+}
+
 void ForwardingEngine::receive(std::string_view interface, std::span<const uint8_t> frame) {
     if (auto* p = impl_->find_phys(interface)) {
         impl_->receive_frame(*p, frame);
@@ -1569,6 +1599,9 @@ void ForwardingEngine::receive_from_pic(Packet&& datagram, const std::string& un
     ++u.counters.input_packets;
     u.counters.input_bytes += datagram.size();
     impl_->count_input(*u.phys, datagram.size());
+    if (impl_->tap) {
+        impl_->tap(u.phys->name, TapDirection::kIn, datagram.bytes());
+    }
     ++impl_->nesting;
     impl_->handle_ipv4(u, std::move(datagram), true);
     --impl_->nesting;
@@ -1576,6 +1609,17 @@ void ForwardingEngine::receive_from_pic(Packet&& datagram, const std::string& un
 
 TimePoint ForwardingEngine::now() const {
     return impl_->now();
+}
+
+std::string ForwardingEngine::unit_for_sa(const std::string& sa_name) const {
+    for (const auto& [name, p] : impl_->phys) {
+        for (const auto& [n, u] : p->units) {
+            if (!sa_name.empty() && u.cfg.ipsec_sa == sa_name) {
+                return u.name;
+            }
+        }
+    }
+    return {};
 }
 
 // ---- operational data ----

@@ -33,6 +33,15 @@ void check_ike(const lyd_node* ike, bool es_pic, Errors& out) {
                 cert_method = it->second;
             }
         });
+        // A hexadecimal pre-shared key is a byte string: an odd digit count has no meaning.
+        if (const lyd_node* psk = child(policy, "pre-shared-key"); has(psk, "hexadecimal")) {
+            std::string_view hex = leaf(psk, "hexadecimal");
+            if (hex.size() >= 2 && hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X'))
+                hex.remove_prefix(2);
+            if (hex.size() % 2 != 0)
+                out.push_back(
+                    error_at(psk, "hexadecimal", "Hexadecimal key must have an even number of digits"));
+        }
         // Seed 002's minimum IKE configuration names proposals; the AS PIC has default proposals.
         if (es_pic && !has(policy, "proposals"))
             out.push_back(error_at(policy, "proposals", "At least one IKE proposal must be configured"));

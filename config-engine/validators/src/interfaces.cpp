@@ -36,7 +36,8 @@ Errors check_es_interfaces(const lyd_node* root) {
     };
     std::map<std::string, Pic> pics;  // ordered, so warnings come out in a stable order
 
-    // Seed 002: the tunnel source address must be configured locally on the router.
+    // Seed 002: the tunnel source address must be configured locally on the router. A warning, not
+    // an error: the seed's own gateway examples leave the uplink interface out.
     std::unordered_set<std::string_view> local_addresses;
     each(top(root, "interfaces"), "interface", [&](const lyd_node* ifd) {
         each(ifd, "unit", [&](const lyd_node* unit) {
@@ -60,7 +61,8 @@ Errors check_es_interfaces(const lyd_node* root) {
                 if (!source.empty() && !local_addresses.contains(source))
                     out.push_back(error_at(tunnel, statement("source", source),
                                            "Tunnel source address " + std::string(source) +
-                                               " is not configured on any interface"));
+                                               " is not configured on any interface",
+                                           Severity::warning));
             }
             const lyd_node* inet = descend(unit, {"family", "inet"});
             const std::string_view sa_name = leaf(inet, "ipsec-sa");

@@ -277,10 +277,8 @@ Result<std::unique_ptr<CryptoProvider>> CryptoProvider::create() {
         if (!impl->primes[i] || !g || !BN_set_word(g.get(), 2))
             return ossl_error("MODP prime");
         std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> bld(OSSL_PARAM_BLD_new());
-        // A 256-bit exponent keeps key generation fast and is above every group's strength.
         if (!bld || !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_P, impl->primes[i]) ||
-            !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_G, g.get()) ||
-            !OSSL_PARAM_BLD_push_int(bld.get(), OSSL_PKEY_PARAM_DH_PRIV_LEN, 256))
+            !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_G, g.get()))
             return ossl_error("DH parameters");
         std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld.get()));
         PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(impl->libctx, "DH", nullptr));
@@ -364,7 +362,14 @@ Result<DhKeyPair> CryptoProvider::generate_dh(DhGroup group) const {
     std::size_t i = group_index(group);
     PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(impl_->libctx, impl_->dh_params[i], nullptr));
     EVP_PKEY* key = nullptr;
-    if (!ctx || EVP_PKEY_keygen_init(ctx.get()) <= 0 || EVP_PKEY_generate(ctx.get(), &key) <= 0)
+    // The exponent length must be set on the generation context: OpenSSL 3.0 does not carry it over
+    // from the domain parameters. 256 bits is above the strength of every group here (strongSwan and
+    // RFC 3526 section 8 use exponents of this order) and makes g^x four times cheaper than full length.
+    int priv_len = 256;
+    OSSL_PARAM gen_params[2] = {OSSL_PARAM_construct_int(OSSL_PKEY_PARAM_DH_PRIV_LEN, &priv_len),
+                                OSSL_PARAM_construct_end()};
+    if (!ctx || EVP_PKEY_keygen_init(ctx.get()) <= 0 || EVP_PKEY_CTX_set_params(ctx.get(), gen_params) <= 0 ||
+        EVP_PKEY_generate(ctx.get(), &key) <= 0)
         return ossl_error("DH key generation");
     PkeyPtr owned(key);
     BIGNUM* pub = nullptr;

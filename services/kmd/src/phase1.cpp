@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "msim/kmd/proposals.hpp"
+#include "msim/kmd/quick_mode.hpp"
 #include "protect.hpp"
 
 namespace msim::kmd {
@@ -139,13 +140,31 @@ struct Phase1Session::Impl {
         Step s;
         std::uint16_t n = notify_for(error.code);
         if (notify_peer && n) {
-            s.send.push_back(
-                make_unprotected_notify(sa.initiator_cookie, sa.responder_cookie, n, be32_random()));
+            // With keys, the notification is protected (what strongSwan accepts); when the keys may be
+            // the problem (AUTHENTICATION-FAILED) or do not exist yet, an unprotected copy goes out too.
+            bool keys = !sa.encryption_key.empty() && !iv.empty();
+            if (keys) {
+                NotifyPayload payload;
+                payload.type = n;
+                payload.spi = concat({sa.initiator_cookie, sa.responder_cookie});
+                if (auto m = make_informational(crypto, keyed_sa(), {payload}, be32_random()))
+                    s.send.push_back(std::move(*m));
+            }
+            if (!keys || error.code == ErrorCode::AuthenticationFailed)
+                s.send.push_back(
+                    make_unprotected_notify(sa.initiator_cookie, sa.responder_cookie, n, be32_random()));
             emit(EventType::NotifySent, "", std::nullopt, n);
         }
         emit(EventType::IkeSaFailed, std::string("in state ") + to_string(was), error);
         s.error = std::move(error);
         return s;
+    }
+
+    // Phase 1 informationals before the SA is up derive their IV from the current phase 1 IV.
+    IkeSa keyed_sa() const {
+        IkeSa k = sa;
+        k.last_phase1_block = iv;
+        return k;
     }
 
     // A message we cannot use: dropped without changing state (it may be forged or stale).
@@ -703,11 +722,16 @@ struct Phase1Session::Impl {
         return payloads;
     }
 
-    Step on_notify(const Packet& p) {
-        if (p.header.flags & flags::Encryption)
-            return drop(
-                make_error(ErrorCode::UnexpectedMessage, "protected informational before the IKE SA is up"));
-        auto payloads = decode_payloads(p.header.next_payload, p.body, false);
+    Step on_notify(const Packet& p, ByteView datagram) {
+        Result<std::vector<Payload>> payloads = std::vector<Payload>{};
+        if (p.header.flags & flags::Encryption) {
+            if (sa.encryption_key.empty() || iv.empty())
+                return drop(
+                    make_error(ErrorCode::UnexpectedMessage, "protected informational before keys exist"));
+            payloads = open_informational(crypto, keyed_sa(), datagram);
+        } else {
+            payloads = decode_payloads(p.header.next_payload, p.body, false);
+        }
         if (!payloads)
             return drop(payloads.error());
         for (const auto* n : find_payloads<NotifyPayload>(*payloads)) {
@@ -727,23 +751,10 @@ struct Phase1Session::Impl {
         if (p->header.initiator_cookie != sa.initiator_cookie)
             return drop(
                 make_error(ErrorCode::UnexpectedMessage, "initiator cookie does not belong to this SA"));
-        bool have_rcookie = state != Phase1State::InitiatorSentSa && state != Phase1State::InitiatorSentAggr;
-        if (have_rcookie && p->header.responder_cookie != sa.responder_cookie)
-            return drop(
-                make_error(ErrorCode::UnexpectedMessage, "responder cookie does not belong to this SA"));
-        if (p->header.exchange == ExchangeType::Informational) {
-            // Unprotected notifications cannot touch an established SA (anyone could forge them).
-            if (state == Phase1State::Established || state == Phase1State::Failed)
-                return drop(make_error(ErrorCode::UnexpectedMessage, "informational for a finished phase 1"));
-            return on_notify(*p);
-        }
-        ExchangeType want =
-            config.mode == Phase1Mode::Main ? ExchangeType::IdentityProtection : ExchangeType::Aggressive;
-        if (p->header.exchange != want)
-            return drop(make_error(
-                ErrorCode::UnexpectedMessage,
-                "exchange type " + std::to_string(static_cast<int>(p->header.exchange)) + " in phase 1"));
-        // A retransmitted request: answer with our last message again.
+        if (state == Phase1State::Failed)
+            return drop(make_error(ErrorCode::UnexpectedMessage, "message for a failed negotiation"));
+        // A retransmitted request (byte for byte; a retransmitted message 1 still has a zero responder
+        // cookie): answer with our last message again.
         Bytes received(datagram.begin(), datagram.end());
         if (!last_received.empty() && received == last_received) {
             emit(EventType::Retransmit, "answering a retransmitted message");
@@ -752,6 +763,22 @@ struct Phase1Session::Impl {
                 s.send.push_back(last_sent);
             return s;
         }
+        bool have_rcookie = state != Phase1State::InitiatorSentSa && state != Phase1State::InitiatorSentAggr;
+        if (have_rcookie && p->header.responder_cookie != sa.responder_cookie)
+            return drop(
+                make_error(ErrorCode::UnexpectedMessage, "responder cookie does not belong to this SA"));
+        if (p->header.exchange == ExchangeType::Informational) {
+            // Unprotected notifications cannot touch an established SA (anyone could forge them).
+            if (state == Phase1State::Established || state == Phase1State::Failed)
+                return drop(make_error(ErrorCode::UnexpectedMessage, "informational for a finished phase 1"));
+            return on_notify(*p, datagram);
+        }
+        ExchangeType want =
+            config.mode == Phase1Mode::Main ? ExchangeType::IdentityProtection : ExchangeType::Aggressive;
+        if (p->header.exchange != want)
+            return drop(make_error(
+                ErrorCode::UnexpectedMessage,
+                "exchange type " + std::to_string(static_cast<int>(p->header.exchange)) + " in phase 1"));
         Step s;
         switch (state) {
             case Phase1State::InitiatorSentSa:

@@ -261,12 +261,13 @@ void Certificate::check_validity(TimePoint now) const {
         malformed("certificate has an invalid validity field");
     }
     if (before > 0) {
-        throw PkiError(ErrorCode::not_yet_valid,
-                       "Certificate is not yet valid (not before " + junos_time(not_before()) + ")");
+        throw PkiError(ErrorCode::not_yet_valid, "Certificate is not yet valid (not before " +
+                                                     detail::junos_time_of(X509_get0_notBefore(cert_.get())) +
+                                                     ")");
     }
     if (after < 0) {
-        throw PkiError(ErrorCode::expired,
-                       "Certificate has expired (not after " + junos_time(not_after()) + ")");
+        throw PkiError(ErrorCode::expired, "Certificate has expired (not after " +
+                                               detail::junos_time_of(X509_get0_notAfter(cert_.get())) + ")");
     }
 }
 
@@ -421,10 +422,13 @@ std::vector<RevokedEntry> Crl::revoked() const {
         const X509_REVOKED* entry = sk_X509_REVOKED_value(entries, i);
         RevokedEntry e;
         e.serial_hex = bn_hex(X509_REVOKED_get0_serialNumber(entry));
-        std::tm tm{};
         const ASN1_TIME* date = X509_REVOKED_get0_revocationDate(entry);
-        if (date != nullptr && ASN1_TIME_to_tm(date, &tm) == 1) {
-            e.revocation_date = Clock::from_time_t(timegm(&tm));
+        if (date != nullptr) {
+            try {
+                e.revocation_date = detail::to_time_point(date);
+            } catch (const PkiError&) {
+                // an unreadable date stays at the epoch; the entry itself is still listed
+            }
         }
         out.push_back(std::move(e));
     }
@@ -457,7 +461,8 @@ void Crl::check_validity(TimePoint now) const {
     }
     if (last > 0) {
         throw PkiError(ErrorCode::not_yet_valid,
-                       "CRL is not yet valid (this update " + junos_time(this_update()) + ")");
+                       "CRL is not yet valid (this update " +
+                           detail::junos_time_of(X509_CRL_get0_lastUpdate(crl_.get())) + ")");
     }
     const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl_.get());
     if (next != nullptr) {
@@ -467,7 +472,7 @@ void Crl::check_validity(TimePoint now) const {
         }
         if (r < 0) {
             throw PkiError(ErrorCode::expired,
-                           "CRL has expired (next update " + junos_time(*next_update()) + ")");
+                           "CRL has expired (next update " + detail::junos_time_of(next) + ")");
         }
     }
 }

@@ -127,6 +127,8 @@ CertificateInfo describe_certificate(const Certificate& certificate, std::string
     info.alt_ips = certificate.ip_addresses();
     info.not_before = certificate.not_before();
     info.not_after = certificate.not_after();
+    info.not_before_text = detail::junos_time_of(X509_get0_notBefore(x));
+    info.not_after_text = detail::junos_time_of(X509_get0_notAfter(x));
     if (EVP_PKEY* key = X509_get0_pubkey(x)) {
         info.public_key_bits = static_cast<unsigned>(EVP_PKEY_get_bits(key));
         info.public_key_algorithm = long_name(EVP_PKEY_get_base_id(key));
@@ -171,8 +173,8 @@ std::string render_certificate(const CertificateInfo& info, CertificateRole role
         out += "  Issued to: " + common_name(info.subject, info.subject_string) +
                ", Issued by: " + spaced_name(info.issuer) + "\n";
         out += "  Validity:\n";
-        out += "    Not before: " + junos_time(info.not_before) + "\n";
-        out += "    Not after: " + junos_time(info.not_after) + "\n";
+        out += "    Not before: " + info.not_before_text + "\n";
+        out += "    Not after: " + info.not_after_text + "\n";
         out += "  Public key algorithm: " + info.public_key_algorithm + "(" +
                std::to_string(info.public_key_bits) + " bits)\n";
         if (role == CertificateRole::local) {
@@ -189,8 +191,8 @@ std::string render_certificate(const CertificateInfo& info, CertificateRole role
            quoted_or_empty(info.alt_fqdns, "fqdn", true) + ", " + quoted_or_empty(info.alt_ips, "ip", false) +
            "\n";
     out += "  Validity:\n";
-    out += "    Not before: " + junos_time(info.not_before) + "\n";
-    out += "    Not after: " + junos_time(info.not_after) + "\n";
+    out += "    Not before: " + info.not_before_text + "\n";
+    out += "    Not after: " + info.not_after_text + "\n";
     out += "  Public key algorithm: " + info.public_key_algorithm + "(" +
            std::to_string(info.public_key_bits) + " bits)\n";
     out += hex_block(info.public_key_hex, "    ", 16);
@@ -224,6 +226,9 @@ CrlInfo describe_crl(const Crl& crl, std::string ca_profile) {
     info.issuer = crl.issuer();
     info.this_update = crl.this_update();
     info.next_update = crl.next_update();
+    info.this_update_text = detail::junos_time_of(X509_CRL_get0_lastUpdate(crl.native()));
+    const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl.native());
+    info.next_update_text = next != nullptr ? detail::junos_time_of(next) : "none";
     info.revoked = crl.revoked();
     return info;
 }
@@ -234,8 +239,8 @@ std::string render_crl(const CrlInfo& info, Detail detail) {
     std::string out = "CA profile: " + info.ca_profile + "\n";
     out += "CRL version: " + std::string(version) + "\n";
     out += "CRL issuer: " + spaced_name(info.issuer) + "\n";
-    out += "Effective date: " + junos_time(info.this_update) + "\n";
-    out += "Next update: " + (info.next_update ? junos_time(*info.next_update) : std::string("none")) + "\n";
+    out += "Effective date: " + info.this_update_text + "\n";
+    out += "Next update: " + info.next_update_text + "\n";
     if (detail == Detail::detail) {
         out += "\nRevocation List:\n";
         out += "  Serial number                          Revocation date\n";

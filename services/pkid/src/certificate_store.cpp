@@ -204,6 +204,11 @@ Certificate CertificateStore::local_certificate(const std::string& id) const {
         bytes_of(read_text(path_of("local", id, ".crt"), "Local certificate " + id + " not found")));
 }
 
+bool CertificateStore::has_local_certificate(const std::string& id) const {
+    check_object_name(id, "certificate-id");
+    return fs::exists(path_of("local", id, ".crt"));
+}
+
 std::vector<std::string> CertificateStore::local_certificate_ids() const {
     return names_in("local", ".crt");
 }
@@ -237,6 +242,11 @@ Certificate CertificateStore::ca_certificate(const std::string& profile) const {
     check_object_name(profile, "ca-profile");
     return Certificate::from_bytes(bytes_of(
         read_text(path_of("ca", profile, ".crt"), "CA certificate for profile " + profile + " not found")));
+}
+
+bool CertificateStore::has_ca_certificate(const std::string& profile) const {
+    check_object_name(profile, "ca-profile");
+    return fs::exists(path_of("ca", profile, ".crt"));
 }
 
 std::vector<std::string> CertificateStore::ca_profiles() const {

@@ -20,14 +20,20 @@ std::string colon_hex(ByteView bytes) {
     return out;
 }
 
-std::string junos_time(TimePoint time) {
-    std::time_t t = Clock::to_time_t(time);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
+namespace {
+std::string format_junos(const std::tm& tm) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%02d-%02d-%04d %02d:%02d UTC", tm.tm_mon + 1, tm.tm_mday,
                   tm.tm_year + 1900, tm.tm_hour, tm.tm_min);
     return buf;
+}
+}  // namespace
+
+std::string junos_time(TimePoint time) {
+    std::time_t t = Clock::to_time_t(time);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    return format_junos(tm);
 }
 
 }  // namespace msim::pki
@@ -92,7 +98,25 @@ TimePoint to_time_point(const ASN1_TIME* time) {
     if (time == nullptr || ASN1_TIME_to_tm(time, &tm) != 1) {
         throw PkiError(ErrorCode::malformed_input, "invalid time field");
     }
-    return Clock::from_time_t(timegm(&tm));
+    using Seconds = std::chrono::seconds;
+    const auto max_seconds = std::chrono::duration_cast<Seconds>(TimePoint::max().time_since_epoch()).count();
+    const auto min_seconds = std::chrono::duration_cast<Seconds>(TimePoint::min().time_since_epoch()).count();
+    const long long seconds = static_cast<long long>(timegm(&tm));
+    if (seconds >= max_seconds) {
+        return TimePoint::max();
+    }
+    if (seconds <= min_seconds) {
+        return TimePoint::min();
+    }
+    return TimePoint(std::chrono::duration_cast<Clock::duration>(Seconds(seconds)));
+}
+
+std::string junos_time_of(const ASN1_TIME* time) {
+    std::tm tm{};
+    if (time == nullptr || ASN1_TIME_to_tm(time, &tm) != 1) {
+        return "invalid";
+    }
+    return format_junos(tm);
 }
 
 std::time_t to_time_t(TimePoint time) {

@@ -68,7 +68,11 @@ std::string bio_contents(BIO* bio);
 // True when the bytes hold a PEM block (text before it, as `openssl x509 -text` writes, is allowed).
 bool looks_like_pem(ByteView bytes);
 
+// Saturates at TimePoint::min()/max(): a TimePoint holds nanoseconds (about years 1678..2262), while
+// certificates may say 99991231235959Z ("no expiry", RFC 5280 §4.1.2.5).
 TimePoint to_time_point(const ASN1_TIME* time);
+// Junos text of the time exactly as encoded, also beyond what a TimePoint can hold.
+std::string junos_time_of(const ASN1_TIME* time);
 std::time_t to_time_t(TimePoint time);
 
 std::vector<std::uint8_t> digest(const EVP_MD* md, ByteView bytes);

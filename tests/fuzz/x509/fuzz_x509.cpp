@@ -1,9 +1,14 @@
 // Fuzz target for every loader libmsim_pki exposes to outside bytes: certificates (PEM/DER, single and
-// bundles), CRLs, PKCS#7 (certs-only and signed data) and PKCS#10 requests. Whatever parses is then walked
-// through the accessors and the Junos renderers, which read the parsed structures' optional parts. A
-// PkiError is the expected answer to bad input; anything else (a crash, another exception) is a bug.
+// bundles), CRLs, PKCS#7 (certs-only and signed data), PKCS#10 requests and the Junos DN string. Whatever
+// parses is then walked through the accessors and the Junos renderers, which read the parsed structures'
+// optional parts. A PkiError is the expected answer to bad input; anything else (a crash, another exception)
+// is a bug.
 #include <cstddef>
 #include <cstdint>
+
+#include <openssl/x509.h>
+
+#include <string_view>
 
 #include "msim/pki/certificate.hpp"
 #include "msim/pki/certificate_info.hpp"
@@ -73,6 +78,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         for (const auto& crl : bundle.crls) {
             walk(crl);
         }
+    } catch (const PkiError&) {
+    }
+    // The operator's subject string and DN identities go through the same parser; feed it the bytes as text.
+    try {
+        std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+        DistinguishedName dn = parse_distinguished_name(text);
+        X509_NAME* name = to_x509_name(dn);
+        DistinguishedName back = from_x509_name(name);
+        X509_NAME_free(name);
+        (void)dn_matches(dn, back, DnMatch::container);
+        (void)dn_matches(dn, back, DnMatch::wildcard);
+        (void)format_distinguished_name(back);
     } catch (const PkiError&) {
     }
     try {

@@ -105,6 +105,13 @@ TEST_CASE("set: Junos errors with word index and caret offset") {
     CHECK(e.word_index == 4);
     e = t.fail("set interfaces fe-0/0/0 disable now");
     CHECK(e.word_index == 4);
+    e = t.fail("set interfaces bogus0 mtu 1500");
+    CHECK(e.message == "invalid value: 'bogus0'");
+    CHECK(e.word_index == 2);
+    e = t.fail("set groups G groups H system host-name x");  // no groups within a group
+    CHECK(e.word_index == 3);
+    t.run("set groups G system host-name x");
+    t.run("delete groups");
     e = t.fail("sett system");
     CHECK(e.word_index == 0);
     e = t.fail(

@@ -269,3 +269,12 @@ TEST_CASE("text: garbage and binary input are refused quickly") {
                   .count();
     CHECK(ms < 5000);
 }
+
+TEST_CASE("text: print_statement shows one statement") {
+    auto s = test::schema();
+    Node root = parse_text(*s, "system { host-name r1; name-server [ a b ]; }");
+    const Node* sys = root.children().front().get();
+    CHECK(print_statement(*sys->children()[0]) == "host-name r1;\n");
+    CHECK(print_statement(*sys->children()[1]) == "name-server [ a b ];\n");
+    CHECK(print_statement(root).empty());
+}

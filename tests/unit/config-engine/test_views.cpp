@@ -107,6 +107,7 @@ TEST_CASE("compare: additions, removals, changes, banners and indentation") {
           "[edit interfaces fe-0/0/1]\n"
           "-    description \"LAN side\";\n"
           "[edit firewall filter f]\n"
+          "     term t1 { ... }\n"
           "-    term t2 {\n"
           "-        then discard;\n"
           "-    }\n"
@@ -256,7 +257,68 @@ interfaces {
           "        unit 0;\n    }\n    ge-0/0/0 {\n        unit 0;\n    }\n}\n");
     // The candidate itself is untouched.
     CHECK(print_text(root) == text);
+    PrintOptions inh;
+    inh.inheritance = true;
+    const std::string shown = print_text(ex, inh);
+    CHECK(shown.find(
+              "    host-name r1;\n    ##\n    ## 'domain-name' was inherited from group 'COMMON'\n    ##\n"
+              "    domain-name example.net;\n") != std::string::npos);
+    CHECK(shown.find("        ##\n        ## 'mtu' was inherited from group 'DEEP'\n        ##\n        mtu "
+                     "9000;\n") != std::string::npos);
+    CHECK(shown.find("## 'ops' was inherited from group 'LATE'") != std::string::npos);
 
     Node bad = parse_text(*s, "apply-groups NOPE; system { host-name r1; }");
     CHECK_THROWS_AS(expand_groups(bad), ConfigError);
+}
+
+TEST_CASE("changes: created, modified and deleted statements grouped by owner") {
+    auto s = test::schema();
+    Node old_root = base();
+    Node cand(old_root);
+    run_command(*s, cand, {}, "set system host-name r2");
+    run_command(*s, cand, {}, "set interfaces fe-0/0/2 unit 0");
+    run_command(*s, cand, {}, "delete security ike proposal p1");
+    run_command(*s, cand, {}, "set security ike policy 10.6.6.6 mode aggressive");
+    auto all = changes(old_root, cand);
+    REQUIRE(all.size() == 4);
+    CHECK(all[0].kind == Change::Kind::modified);
+    CHECK(all[0].path == std::vector<std::string>{"system", "host-name"});
+    CHECK(all[0].old_node->values().front() == "r1");
+    CHECK(all[1].kind == Change::Kind::created);
+    CHECK(all[1].path == std::vector<std::string>{"interfaces", "fe-0/0/2"});
+    CHECK(all[2].kind == Change::Kind::created);
+    CHECK(all[2].path == std::vector<std::string>{"security", "ike", "policy", "10.6.6.6", "mode"});
+    CHECK(all[3].kind == Change::Kind::deleted);
+    CHECK(all[3].path == std::vector<std::string>{"security", "ike", "proposal", "p1"});
+    auto by = changes_by_owner(*s, old_root, cand);
+    CHECK(by["mgd"].size() == 1);
+    CHECK(by["pfed"].size() == 1);
+    CHECK(by["kmd"].size() == 2);
+    CHECK(changes(old_root, old_root).empty());
+}
+
+TEST_CASE("compare: context line for an entry inserted in an ordered list, and patch places it") {
+    auto s = test::schema();
+    Node old_root = base();
+    Node cand(old_root);
+    run_command(*s, cand, {}, "set firewall filter f term t15 then accept");
+    run_command(*s, cand, {}, "insert firewall filter f term t15 after term t1");
+    const std::string d = compare(old_root, cand);
+    CHECK(d ==
+          "[edit firewall filter f]\n     term t1 { ... }\n+    term t15 {\n+        then accept;\n+    }\n");
+    Node target(old_root);
+    load_config(*s, target, LoadMode::patch, d);
+    CHECK(print_text(target) == print_text(cand));
+}
+
+TEST_CASE("compare: a moved entry of an ordered list round-trips through patch") {
+    auto s = test::schema();
+    Node old_root = base();
+    run_command(*s, old_root, {}, "set firewall filter f term t3 then accept");
+    Node cand(old_root);
+    run_command(*s, cand, {}, "insert firewall filter f term t1 after term t2");  // t2 t1 t3
+    const std::string d = compare(old_root, cand);
+    Node target(old_root);
+    load_config(*s, target, LoadMode::patch, d);
+    CHECK(print_text(target) == print_text(cand));
 }

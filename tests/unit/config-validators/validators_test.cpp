@@ -247,6 +247,18 @@ TEST_CASE("IKE policy: pre-shared-keys proposals need a pre-shared-key") {
                 "pre-shared-key must be configured: proposal psk uses authentication-method pre-shared-keys");
 }
 
+TEST_CASE("IKE policy: a hexadecimal pre-shared key has whole bytes") {
+    CHECK(run(check_ike_policies, ike("<proposals>psk</proposals><pre-shared-key><hexadecimal>0102030abbcd</"
+                                      "hexadecimal></pre-shared-key>"))
+              .empty());
+    const auto errors =
+        run(check_ike_policies, ike("<proposals>psk</proposals><pre-shared-key><hexadecimal>0x0102030abbc</"
+                                    "hexadecimal></pre-shared-key>"));
+    REQUIRE(errors.size() == 1);
+    check_error(errors[0], {"security", "ike", "policy", "10.1.1.2", "pre-shared-key"}, "hexadecimal",
+                "Hexadecimal key must have an even number of digits");
+}
+
 TEST_CASE("IKE policy: rsa- and dsa-signatures proposals need a local-certificate") {
     CHECK(run(check_ike_policies, ike("<local-certificate>cert.pem</local-certificate><proposals>rsa</"
                                       "proposals><proposals>dsa</proposals>"))
@@ -412,13 +424,13 @@ TEST_CASE("AS PIC service sets name configured sp- units with the right service-
                 "outside-service-interface sp-1/2/0.7", "Logical interface sp-1/2/0.7 is not configured");
 }
 
-TEST_CASE("ES PIC: the tunnel source must be a local address") {
+TEST_CASE("ES PIC: a tunnel source that is not a local address is a warning") {
     const auto errors =
         run(check_es_interfaces, dynamic_setup + "<interfaces" + ns + "><interface><name>es-0/1/0</name>" +
                                      es_unit(0, "tun") + "</interface></interfaces>");
     REQUIRE(errors.size() == 1);
     check_error(errors[0], {"interfaces", "es-0/1/0", "unit", "0", "tunnel"}, "source 10.5.5.5",
-                "Tunnel source address 10.5.5.5 is not configured on any interface");
+                "Tunnel source address 10.5.5.5 is not configured on any interface", Severity::warning);
 }
 
 TEST_CASE("ES PIC IKE policies name at least one proposal; AS PIC ones may use defaults") {

@@ -187,6 +187,15 @@ TEST_CASE("reassembly rejects overlaps and times out incomplete datagrams") {
     CHECK(e.global_counters().drops(DropReason::kFragmentError) == 2);
     e.receive("fe-0/0/0", frag(3, 0, true, 63));  // a non-last fragment must be a multiple of 8
     CHECK(e.global_counters().drops(DropReason::kFragmentError) == 3);
+    // Each fragment fits in 65535 bytes, but options on the first would make the whole datagram larger.
+    IpOptions first;
+    first.id = 4;
+    first.mf = true;
+    first.option_bytes = 40;
+    e.receive("fe-0/0/0",
+              ethernet(me, peer, 0x0800, ipv4(ip("10.0.0.2"), ip("10.0.0.1"), 17, Bytes(32768, 1), first)));
+    e.receive("fe-0/0/0", frag(4, 4096, false, 32744));
+    CHECK(e.global_counters().drops(DropReason::kFragmentError) == 4);
     CHECK(cap.frames.empty());
 }
 

@@ -271,3 +271,49 @@ TEST_CASE("IP options are skipped safely and the packet is still forwarded intac
     CHECK(fwd.size() == dgram.size());
     CHECK(ref_checksum(fwd.data(), 32) == 0);
 }
+
+TEST_CASE("admin down and disabled units stop traffic and withdraw their routes") {
+    RouterFixture r;
+    r.introduce("fe-0/0/0", kHostUp, "10.0.0.2", "10.0.0.1");
+    REQUIRE(r.e.route_lookup(ip("10.0.0.2")));
+    REQUIRE(r.e.set_admin_up("fe-0/0/0", false).ok());
+    CHECK_FALSE(r.e.route_lookup(ip("10.0.0.2")));
+    CHECK_FALSE(r.e.interface("fe-0/0/0")->admin_up);
+    CHECK(r.e.send_echo_request(echo_to(ip("10.0.0.2"))) == SendResult::kNoRoute);
+    REQUIRE(r.e.set_admin_up("fe-0/0/0", true).ok());
+    UnitConfig off = unit0("10.0.0.1/24");
+    off.disabled = true;
+    REQUIRE(r.e.configure_unit("fe-0/0/0", off).ok());
+    CHECK_FALSE(r.e.route_lookup(ip("10.0.0.2")));
+    CHECK_FALSE(r.e.interface("fe-0/0/0")->units[0].admin_up);
+    REQUIRE(r.e.configure_unit("fe-0/0/0", unit0("10.0.0.1/24")).ok());
+    REQUIRE(r.e.route_lookup(ip("10.0.0.2")));
+    REQUIRE(r.e.delete_unit("fe-0/0/0", 0).ok());
+    CHECK(r.e.interface("fe-0/0/0")->units.empty());
+    CHECK_FALSE(r.e.delete_unit("fe-0/0/0", 0).ok());
+}
+
+TEST_CASE("gratuitous ARP refreshes a known neighbour's MAC; static discard and reject routes") {
+    RouterFixture r;
+    r.introduce("fe-0/0/0", kHostUp, "10.0.0.2", "10.0.0.1");
+    const MacAddress moved = mac("02:00:00:00:00:99");
+    r.e.receive("fe-0/0/0", ethernet(MacAddress::broadcast(), moved, 0x0806,
+                                     arp(1, moved, ip("10.0.0.2"), {}, ip("10.0.0.2"))));
+    REQUIRE(r.e.arp_table().size() == 1);
+    CHECK(r.e.arp_table()[0].mac == moved);
+
+    REQUIRE(r.e.add_static_route({pfx("192.0.2.0/24"), StaticRoute::Kind::kDiscard, {}}).ok());
+    REQUIRE(r.e.add_static_route({pfx("198.51.100.0/24"), StaticRoute::Kind::kReject, {}}).ok());
+    r.introduce("fe-0/0/1", kHostLan, "10.1.1.10", "10.1.1.254");
+    r.cap.clear();
+    r.from_host("fe-0/0/1", kHostLan, ipv4(ip("10.1.1.10"), ip("192.0.2.1"), 1, icmp(8, 0, 1, 1, {})));
+    CHECK(r.cap.frames.empty());
+    r.from_host("fe-0/0/1", kHostLan, ipv4(ip("10.1.1.10"), ip("198.51.100.1"), 1, icmp(8, 0, 1, 1, {})));
+    REQUIRE(r.cap.frames.size() == 1);
+    CHECK(ip_of(r.cap.frames[0].second)[20] == icmp_type::kDestinationUnreachable);
+    CHECK(r.drops(DropReason::kRouteDiscard) == 2);
+    auto rt = r.e.route_lookup(ip("192.0.2.9"));
+    REQUIRE(rt);
+    CHECK(rt->protocol == RouteProtocol::kStatic);
+    CHECK(rt->next_hops[0].kind == RouteNextHopInfo::Kind::kDiscard);
+}

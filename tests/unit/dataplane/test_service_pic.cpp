@@ -114,7 +114,11 @@ TEST_CASE("ipsec-sa: the encrypt filter hands LAN traffic to the PIC, which send
     CHECK(outer[9] == 50);
     CHECK(get32(outer, 12) == ip("10.5.5.5").value);
     CHECK(get32(outer, 16) == ip("10.6.6.6").value);
-    CHECK(Bytes(outer.begin() + 24, outer.end()) == inner);
+    Bytes expected = inner;  // forwarded by this router: TTL one less
+    expected[8] = 63;
+    put16(expected, 10, 0);
+    put16(expected, 10, ref_checksum(expected.data(), 20));
+    CHECK(Bytes(outer.begin() + 24, outer.end()) == expected);
     CHECK(g.e.firewall()[1].terms[0].packets == 1);  // filters listed by name: encrypt is second
     // Traffic that does not match term1 is routed normally (default term).
     g.cap.clear();
@@ -163,4 +167,41 @@ TEST_CASE("ipsec-sa: a route through the es- unit uses the unit's SA; no PIC mea
     g.from_host("fe-0/0/1", kHostLan, ipv4(ip("10.1.1.10"), ip("10.2.2.10"), 1, icmp(8, 0, 1, 1, {})));
     CHECK(g.drops(DropReason::kNoServicePic) == 1);
     CHECK(g.pic.outbound_sas.size() == 1);
+}
+
+TEST_CASE("NAT-T: UDP 4500 with a non-zero first word goes to the PIC, the zero marker to the IKE listener") {
+    GatewayA g;
+    std::vector<Bytes> ike;
+    REQUIRE(g.e.bind_udp(
+        4500, [&](const UdpDatagram& d) { ike.emplace_back(d.payload.begin(), d.payload.end()); }));
+    Bytes marker_ike{0, 0, 0, 0, 0xaa, 0xbb};
+    g.e.receive("fe-0/0/0", ethernet(g.mac_of("fe-0/0/0"), kHostUp, 0x0800,
+                                     ipv4(ip("10.6.6.6"), ip("10.5.5.5"), 17,
+                                          udp(ip("10.6.6.6"), ip("10.5.5.5"), 4500, 4500, marker_ike))));
+    REQUIRE(ike.size() == 1);
+    CHECK(ike[0] == marker_ike);
+    CHECK(g.pic.declined == 0);
+    // A non-zero first word is an SPI: offered to the PIC (this fake one only knows bare ESP: declines).
+    Bytes esp_in_udp{0, 0, 0x09, 0x08, 0, 0, 0, 1};
+    g.e.receive("fe-0/0/0", ethernet(g.mac_of("fe-0/0/0"), kHostUp, 0x0800,
+                                     ipv4(ip("10.6.6.6"), ip("10.5.5.5"), 17,
+                                          udp(ip("10.6.6.6"), ip("10.5.5.5"), 4500, 4500, esp_in_udp))));
+    CHECK(ike.size() == 1);
+    CHECK(g.pic.declined == 1);
+    CHECK(g.drops(DropReason::kIpsecNoSa) == 1);
+}
+
+TEST_CASE("ipsec-sa steering decrements TTL and answers TTL 1 with time exceeded") {
+    GatewayA g;
+    IpOptions o;
+    o.ttl = 1;
+    g.from_host("fe-0/0/1", kHostLan, ipv4(ip("10.1.1.10"), ip("10.2.2.10"), 1, icmp(8, 0, 1, 1, {}), o));
+    CHECK(g.pic.outbound_sas.empty());
+    auto back = g.frames_on("fe-0/0/1");
+    REQUIRE(back.size() == 1);
+    CHECK(ip_of(back[0])[20] == icmp_type::kTimeExceeded);
+    // Re-injection onto a unit that does not exist is counted, not crashed on.
+    g.e.receive_from_pic(Packet(ipv4(ip("10.2.2.10"), ip("10.1.1.10"), 1, icmp(0, 0, 1, 1, {}))),
+                         "es-0/3/0.0");
+    CHECK(g.drops(DropReason::kNoUnit) == 1);
 }

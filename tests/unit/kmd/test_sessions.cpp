@@ -4,6 +4,9 @@
 #include "msim/kmd/proposals.hpp"
 #include "session_harness.hpp"
 
+#include <cstdlib>
+#include <fstream>
+
 using namespace msim::kmd;
 using namespace msim::kmd::test;
 
@@ -218,6 +221,10 @@ TEST_CASE("a wrong pre-shared key fails authentication on both sides and creates
         CHECK(notified.find(EventType::IkeSaFailed));
         CHECK_FALSE(run.ievents.find(EventType::IkeSaEstablished));
         CHECK_FALSE(run.revents.find(EventType::IkeSaEstablished));
+        // A failed session answers nothing, not even a retransmission (strongSwan retransmits message 5).
+        for (const auto& [to_responder, datagram] : run.wire.all)
+            if (to_responder)
+                CHECK(run.responder->handle(datagram).send.empty());
     }
 }
 
@@ -391,6 +398,9 @@ TEST_CASE("retransmissions: data-driven schedule, duplicate requests re-answered
     Phase1Session init(i, *c, ie);
     auto m1 = init.start().send.at(0);
     auto [resp, m2] = Phase1Session::respond(r, *c, re, m1);
+    auto m2_again = resp->handle(m1);  // a retransmitted message 1 (zero responder cookie)
+    REQUIRE(m2_again.send.size() == 1);
+    CHECK(m2_again.send[0] == m2.send.at(0));
     auto m3 = init.handle(m2.send.at(0)).send.at(0);
     auto m4 = resp->handle(m3).send.at(0);
     auto m4_again = resp->handle(m3);
@@ -445,4 +455,117 @@ TEST_CASE("protected informational: delete payloads are authenticated with HASH(
     Bytes tampered = *msg;
     tampered[tampered.size() - 9] ^= 0x01;  // flips a bit in the second to last cipher block
     CHECK_FALSE(open_informational(*c, *run.responder->ike_sa(), tampered).ok());
+}
+
+// Writes the fuzz seed corpus (tests/fuzz/isakmp/seeds) when KMD_WRITE_SEEDS names a folder: the messages
+// of real exchanges produced by these sessions, plus mangled copies. A no-op in ordinary test runs.
+TEST_CASE("fuzz seed corpus writer (KMD_WRITE_SEEDS)") {
+    const char* dir = std::getenv("KMD_WRITE_SEEDS");
+    if (!dir)
+        return;
+    auto c = make_crypto();
+    auto write = [&](const std::string& name, const Bytes& b) {
+        std::ofstream out(std::string(dir) + "/" + name, std::ios::binary);
+        out.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+    };
+    Full f;
+    QuickModeConfig q;
+    q.proposals = {esp(EspCipher::TripleDes, AuthAlgorithm::HmacSha1)};
+    q.pfs_group = DhGroup::Modp1024;
+    negotiate(f, *c, ike_3des_sha1_g2(), q, q);
+    int n = 1;
+    for (const auto& [from_i, d] : f.p1.wire.all)
+        write("main-" + std::to_string(n++), d);
+    n = 1;
+    for (const auto& [from_i, d] : f.qm.all)
+        write("quick-" + std::to_string(n++), d);
+    Full a;
+    negotiate(a, *c, ike_des_md5_g1(), q, q, Phase1Mode::Aggressive);
+    n = 1;
+    for (const auto& [from_i, d] : a.p1.wire.all)
+        write("aggressive-" + std::to_string(n++), d);
+    // Quick mode and informational messages valid under the fuzz target's fixed IKE SA.
+    IkeSa sa;
+    sa.initiator_cookie = {1, 2, 3, 4, 5, 6, 7, 8};
+    sa.responder_cookie = {8, 7, 6, 5, 4, 3, 2, 1};
+    sa.skeyid_d = Bytes(20, 0x11);
+    sa.skeyid_a = Bytes(20, 0x22);
+    sa.skeyid_e = Bytes(20, 0x33);
+    sa.encryption_key = Bytes(24, 0x44);
+    sa.last_phase1_block = Bytes(8, 0x55);
+    Recorder ev;
+    CountingSpis spis(0x100);
+    QuickModeConfig fixed;
+    fixed.proposals = {IpsecProposal{}};
+    QuickModeSession qi(sa, fixed, *c, ev, spis);
+    write("quick-1-fixed-sa", qi.start().send.at(0));
+    auto info =
+        make_informational(*c, sa, {isakmp::DeletePayload{1, isakmp::ProtocolId::Esp, 4, {{1, 2, 3, 4}}}}, 7);
+    write("informational-fixed-sa", *info);
+    // Mangled copies.
+    Bytes m1 = f.p1.wire.all.at(0).second;
+    write("bad-truncated", Bytes(m1.begin(), m1.begin() + 40));
+    Bytes longer = m1;
+    longer[27] += 1;
+    write("bad-header-length", longer);
+    Bytes big_payload = m1;
+    big_payload[30] = 0xff;
+    big_payload[31] = 0xff;
+    write("bad-payload-length", big_payload);
+    Bytes zero_payload = m1;
+    zero_payload[30] = 0;
+    zero_payload[31] = 0;
+    write("bad-payload-length-zero", zero_payload);
+    std::vector<isakmp::Payload> many(70, isakmp::VendorIdPayload{Bytes(16, 1)});
+    isakmp::Header h;
+    h.initiator_cookie = {9, 9, 9, 9, 9, 9, 9, 9};
+    write("bad-too-many-payloads", isakmp::encode(h, many));
+    write("unknown-payloads",
+          isakmp::encode(h, {isakmp::UnknownPayload{99, {1, 2}}, make_ike_sa({IkeProposal{}}),
+                             isakmp::VendorIdPayload{Bytes(20, 3)}}));
+    Bytes flipped = f.p1.wire.all.at(2).second;
+    for (std::size_t i = 28; i < flipped.size(); i += 7)
+        flipped[i] ^= 0x5a;
+    write("bad-bitflips", flipped);
+    Bytes attr = m1;
+    attr[m1.size() - 4 - 3 * 20] ^= 0x80;  // a basic attribute turned variable inside the SA (fuzzed length)
+    write("bad-attribute", attr);
+}
+
+TEST_CASE("a draft-only NAT-T peer gets NAT-D payload type 130 and draft UDP encapsulation 61443") {
+    auto c = make_crypto();
+    auto [i, r] = configs(ike_3des_sha1_g2());
+    i.local = ep("10.0.0.1");
+    r.remote = ep("198.51.100.7", 4500);
+    Recorder ie, re;
+    Phase1Session init(i, *c, ie);
+    // Message 1 without the RFC 3947 vendor ID, as an older peer sends it.
+    auto m1 = isakmp::decode(init.start().send.at(0));
+    REQUIRE(m1.ok());
+    std::erase_if(m1->payloads, [](const isakmp::Payload& p) {
+        const auto* v = std::get_if<isakmp::VendorIdPayload>(&p);
+        return v && isakmp::classify_vendor_id(v->data) == isakmp::KnownVendor::NatTraversalRfc3947;
+    });
+    auto [resp, m2] = Phase1Session::respond(r, *c, re, isakmp::encode(m1->header, m1->payloads));
+    REQUIRE(m2.ok());
+    auto m3 = init.handle(m2.send.at(0));
+    REQUIRE(m3.ok());
+    auto decoded3 = isakmp::decode(m3.send.at(0));
+    REQUIRE(decoded3.ok());
+    CHECK(isakmp::payload_type(decoded3->payloads.back()) == isakmp::PayloadType::NatDDraft);
+    auto m4 = resp->handle(m3.send.at(0));
+    auto m5 = init.handle(m4.send.at(0));
+    auto m6 = resp->handle(m5.send.at(0));
+    REQUIRE(init.handle(m6.send.at(0)).ok());
+    REQUIRE(init.established());
+    REQUIRE(resp->established());
+    CHECK(init.ike_sa()->nat_t_draft);
+    CHECK(init.ike_sa()->local_behind_nat);
+    QuickModeConfig q;
+    q.proposals = {esp(EspCipher::TripleDes, AuthAlgorithm::HmacSha1)};
+    QuickRun run;
+    CountingSpis si(1), sr(100);
+    run_quick(run, *c, *init.ike_sa(), *resp->ike_sa(), q, {q}, si, sr);
+    REQUIRE(run.responder->established());
+    CHECK(run.responder->child_sa()->sas[0].mode == EncapsulationMode::UdpTunnelDraft);
 }

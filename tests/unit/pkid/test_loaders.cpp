@@ -3,6 +3,7 @@
 #include <openssl/pkcs7.h>
 
 #include "msim/pki/certificate.hpp"
+#include "msim/pki/certificate_info.hpp"
 #include "test_ca.hpp"
 
 using namespace msim::pki;
@@ -232,4 +233,26 @@ TEST_CASE("Junos formatting helpers") {
     CHECK(colon_hex(b) == "0f:e9:2a");
     CHECK(colon_hex({}) == "");
     CHECK(junos_time(Clock::from_time_t(1556552460)) == "04-29-2019 15:41 UTC");
+}
+
+TEST_CASE("a certificate that never expires (99991231235959Z) is read and shown exactly") {
+    KeyPair key = test_key();
+    X509* x = X509_new();
+    REQUIRE(X509_set_version(x, 2) == 1);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
+    X509_NAME* name = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("forever"),
+                               -1, -1, 0);
+    X509_set_issuer_name(x, name);
+    REQUIRE(ASN1_TIME_set_string(X509_getm_notBefore(x), "20200101000000Z") == 1);
+    REQUIRE(ASN1_TIME_set_string(X509_getm_notAfter(x), "99991231235959Z") == 1);
+    X509_set_pubkey(x, key.native());
+    REQUIRE(X509_sign(x, key.native(), EVP_sha256()) > 0);
+    Certificate forever = Certificate::adopt(x);
+    CHECK(forever.not_after() == TimePoint::max());
+    CHECK_NOTHROW(forever.check_validity(reference_time()));
+    CertificateInfo info = describe_certificate(forever, "forever");
+    CHECK(info.not_after_text == "12-31-9999 23:59 UTC");
+    CHECK(render_certificate(info, CertificateRole::ca, Detail::brief)
+              .find("Not after: 12-31-9999 23:59 UTC") != std::string::npos);
 }

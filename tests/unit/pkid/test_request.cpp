@@ -2,16 +2,26 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include <regex>
-
 #include "msim/pki/request.hpp"
 #include "test_ca.hpp"
 
 using namespace msim::pki;
 
 namespace {
-const std::regex sha1_format("([0-9a-f]{2}:){19}[0-9a-f]{2}");
-const std::regex md5_format("([0-9a-f]{2}:){15}[0-9a-f]{2}");
+// "0f:e9:...:6b": `bytes` lowercase hex pairs joined by colons.
+bool is_fingerprint(const std::string& text, std::size_t bytes) {
+    if (text.size() != bytes * 3 - 1) {
+        return false;
+    }
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        bool ok = (i % 3 == 2) ? c == ':' : ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
 
 RequestParams typical() {
     RequestParams params;
@@ -45,8 +55,10 @@ TEST_CASE("certificate request carries subject, alternative names and challenge 
     CHECK(alt.ip_addresses == std::vector<std::string>{"192.0.2.1", "2001:db8::1"});
     CHECK(alt.emails == std::vector<std::string>{"admin@example.net"});
     CHECK(req.challenge_password() == std::optional<std::string>("s3cret"));
-    CHECK(std::regex_match(req.sha1_fingerprint(), sha1_format));
-    CHECK(std::regex_match(req.md5_fingerprint(), md5_format));
+    CHECK(is_fingerprint(req.sha1_fingerprint(), 20));
+    CHECK(is_fingerprint(req.md5_fingerprint(), 16));
+    CHECK_FALSE(is_fingerprint("0F:e9", 2));
+    CHECK_FALSE(is_fingerprint("0fe9", 2));
     CHECK(req.to_pem().find("-----BEGIN CERTIFICATE REQUEST-----") == 0);
     CHECK(EVP_PKEY_eq(X509_REQ_get0_pubkey(req.native()), key.native()) == 1);
     CHECK(X509_REQ_get_signature_nid(req.native()) == NID_sha256WithRSAEncryption);

@@ -103,7 +103,9 @@ TEST_CASE_FIXTURE(TempStore, "local certificates: key match, validity, PEM and D
     Identity ca = make_root("CN=CA");
     KeyPair key = store.generate_key_pair("r1", {KeyAlgorithm::ecdsa, 256});
     Certificate good = issue_for_key(ca, key, "CN=r1");
+    CHECK_FALSE(store.has_local_certificate("r1"));
     CHECK(store.load_local_certificate("r1", good.to_der(), reference_time()).same_as(good));
+    CHECK(store.has_local_certificate("r1"));
     CHECK(store.local_certificate("r1").same_as(good));
     CHECK(store.load_local_certificate("r1", bytes(good.to_pem()), reference_time()).same_as(good));
 
@@ -151,7 +153,9 @@ TEST_CASE_FIXTURE(TempStore, "CA certificates and CRLs per profile; everything s
         CHECK(code_of([&] {
                   store.store_ca_certificate("root", root.certificate, reference_time() + 999 * day);
               }) == ErrorCode::expired);
+        CHECK_FALSE(store.has_ca_certificate("root"));
         store.store_ca_certificate("root", parsed, reference_time());
+        CHECK(store.has_ca_certificate("root"));
         store.store_ca_certificate("sub", sub.certificate, reference_time());
         CHECK(store.ca_profiles() == std::vector<std::string>{"root", "sub"});
 

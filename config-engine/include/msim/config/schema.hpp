@@ -31,6 +31,9 @@ struct ValueType {
     std::vector<std::pair<uint64_t, uint64_t>> unsigned_ranges;
     std::string range_text;  // "256..9192" as Junos prints it
     std::vector<std::string> enums;
+    // Set when libyang must check the value (patterns, lengths, unions, decimals, ...): the leaf whose
+    // type this is. Checked at set/load time so a bad value is refused where it is typed.
+    const lysc_node* libyang_leaf = nullptr;
 };
 
 struct SchemaNode {

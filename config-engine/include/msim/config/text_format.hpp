@@ -26,10 +26,18 @@ struct PrintOptions {
     bool header = false;       // "## Last changed: <last_changed>" and "version <version>;"
     std::string last_changed;  // e.g. "2026-11-23 01:40:52 UTC"
     std::string version = "9.3R2.8";
+    // `| display inheritance` (print an expand_groups() tree): inherited statements are preceded by
+    //     ##
+    //     ## 'fe-0/0/1' was inherited from group 'G'
+    //     ##
+    bool inheritance = false;
 };
 
 // The children of `node`, as `show` prints them at that level (4-space indent).
 std::string print_text(const Node& node, const PrintOptions& options = {});
+
+// `node` itself as one statement (for `show <path>` that names a leaf: "host-name r1;").
+std::string print_statement(const Node& node, const PrintOptions& options = {});
 
 // Quotes a value the way Junos prints it (only when needed).
 std::string quote_value(std::string_view v);

@@ -4,7 +4,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "msim/config/schema.hpp"
@@ -35,6 +35,7 @@ class Node {
     bool inactive = false;
     std::string annotation;
     LoadTag tag = LoadTag::none;
+    std::string group;  // set by expand_groups() on inherited statements (`| display inheritance`)
 
     const std::vector<std::unique_ptr<Node>>& children() const { return children_; }
     Node* parent() const { return parent_; }
@@ -59,7 +60,31 @@ class Node {
     size_t size() const;
 
   private:
-    static std::string index_key(const SchemaNode* s, const std::vector<std::string>& keys);
+    // Children index: identity is (schema node, key values for list entries), hashed without copies.
+    struct ChildKey {
+        const SchemaNode* schema;
+        const std::vector<std::string>* keys;
+    };
+    struct ChildHash {
+        using is_transparent = void;
+        size_t operator()(const ChildKey& k) const noexcept;
+        size_t operator()(const Node* n) const noexcept { return (*this)(ChildKey{n->schema_, &n->values_}); }
+    };
+    struct ChildEq {
+        using is_transparent = void;
+        static bool same(const ChildKey& a, const ChildKey& b) noexcept;
+        bool operator()(const Node* a, const Node* b) const noexcept {
+            return same({a->schema_, &a->values_}, {b->schema_, &b->values_});
+        }
+        bool operator()(const ChildKey& a, const Node* b) const noexcept {
+            return same(a, {b->schema_, &b->values_});
+        }
+        bool operator()(const Node* a, const ChildKey& b) const noexcept {
+            return same({a->schema_, &a->values_}, b);
+        }
+    };
+    using ChildIndex = std::unordered_set<Node*, ChildHash, ChildEq>;
+
     void index_add(Node* c);
     void index_remove(const Node* c);
 
@@ -68,7 +93,7 @@ class Node {
     Node* parent_ = nullptr;
     std::vector<std::unique_ptr<Node>> children_;
     // Built only for wide nodes (large lists); keyed by schema pointer + key values.
-    std::unique_ptr<std::unordered_map<std::string, Node*>> index_;
+    std::unique_ptr<ChildIndex> index_;
 };
 
 // A configuration: its schema and root. Copying it copies the tree (candidate vs committed).

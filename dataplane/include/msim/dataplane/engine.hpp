@@ -76,11 +76,15 @@ struct EchoRequest {
     bool dont_fragment = false;
 };
 
+enum class TapDirection : uint8_t { kIn, kOut };
+
 class ForwardingEngine final : public PicContext {
   public:
     using FrameSink = std::function<void(const std::string& interface, std::span<const uint8_t> frame)>;
     using UdpHandler = std::function<void(const UdpDatagram&)>;
     using IcmpHandler = std::function<void(const IcmpEvent&)>;
+    using PacketTap =
+        std::function<void(const std::string& interface, TapDirection, std::span<const uint8_t>)>;
 
     explicit ForwardingEngine(EngineOptions options = {});
     ~ForwardingEngine() override;
@@ -114,6 +118,10 @@ class ForwardingEngine final : public PicContext {
 
     // ---- packet I/O ----
     void set_frame_sink(FrameSink sink);
+    // Sees every frame received on or sent from any interface (`monitor traffic`, captures of es-/sp-
+    // traffic): wire frames on fe/ge/so, the IPv4 datagrams handed to and returned by the PIC on es-/sp-.
+    // Frames received on an interface that is down are seen too (tcpdump would see them).
+    void set_packet_tap(PacketTap tap);
     // A frame arrived from the wire of `interface` (Ethernet II on fe-/ge-, Cisco HDLC on so-).
     void receive(std::string_view interface, std::span<const uint8_t> frame);
     void receive(uint32_t interface_index, std::span<const uint8_t> frame);
@@ -162,6 +170,7 @@ class ForwardingEngine final : public PicContext {
     void send_to_network(Packet&& datagram) override;
     void receive_from_pic(Packet&& datagram, const std::string& unit) override;
     TimePoint now() const override;
+    std::string unit_for_sa(const std::string& sa_name) const override;
 
   private:
     struct Impl;

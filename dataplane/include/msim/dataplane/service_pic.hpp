@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "msim/dataplane/packet.hpp"
@@ -26,6 +27,10 @@ class PicContext {
 
     // The engine's clock, for SA lifetimes.
     virtual std::chrono::steady_clock::time_point now() const = 0;
+
+    // The es-/sp- unit whose `family inet ipsec-sa` names `sa_name` (e.g. "es-0/1/0.0"), or empty: where
+    // traffic decrypted with that SA re-enters.
+    virtual std::string unit_for_sa(const std::string& sa_name) const = 0;
 };
 
 class ServicePic {

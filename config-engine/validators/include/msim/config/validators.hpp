@@ -41,7 +41,8 @@ Errors check_manual_sas(const lyd_node* root);
 
 // IKE policies ([edit security ike] and [edit services ipsec-vpn ike]): a proposal using
 // pre-shared-keys needs a pre-shared-key (and no distinguished-name local-id); rsa- or dsa-signatures
-// need local-certificate; ES PIC policies name at least one proposal.
+// need local-certificate; ES PIC policies name at least one proposal; a hexadecimal pre-shared key
+// has an even number of digits.
 Errors check_ike_policies(const lyd_node* root);
 
 // Dynamic SAs: an ipsec-policy naming at least one proposal is required; transport mode is for

@@ -22,8 +22,10 @@ struct CertificateInfo {
     DistinguishedName subject;
     std::string subject_string;  // "CN=…, OU=…" in certificate order
     std::vector<std::string> alt_emails, alt_fqdns, alt_ips;
-    TimePoint not_before;
+    TimePoint not_before;  // saturated beyond year 2262; the texts below are exact
     TimePoint not_after;
+    std::string not_before_text;  // "MM-DD-YYYY HH:MM UTC"
+    std::string not_after_text;
     std::string public_key_algorithm;  // "rsaEncryption", "dsaEncryption", "id-ecPublicKey"
     unsigned public_key_bits = 0;
     std::string public_key_hex;       // subjectPublicKey bits, colon hex
@@ -49,6 +51,8 @@ struct CrlInfo {
     DistinguishedName issuer;
     TimePoint this_update;
     std::optional<TimePoint> next_update;
+    std::string this_update_text;  // exact Junos texts, as for certificates
+    std::string next_update_text;  // "none" without nextUpdate
     std::vector<RevokedEntry> revoked;
 };
 

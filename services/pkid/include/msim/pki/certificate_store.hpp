@@ -49,6 +49,7 @@ class CertificateStore {
     Certificate load_local_certificate(const std::string& id, ByteView bytes, TimePoint now);
     Certificate generate_self_signed_certificate(const std::string& id, const SelfSignedParams& params);
     Certificate local_certificate(const std::string& id) const;
+    bool has_local_certificate(const std::string& id) const;  // for the daemon's validate phase
     std::vector<std::string> local_certificate_ids() const;
     void clear_local_certificate(const std::string& id);
 
@@ -56,6 +57,7 @@ class CertificateStore {
     static Certificate parse_ca_certificate(ByteView bytes);
     void store_ca_certificate(const std::string& profile, const Certificate& certificate, TimePoint now);
     Certificate ca_certificate(const std::string& profile) const;
+    bool has_ca_certificate(const std::string& profile) const;
     std::vector<std::string> ca_profiles() const;
     void clear_ca_certificate(const std::string& profile);
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "msim/pki/basics.hpp"
 
@@ -16,6 +17,10 @@ namespace msim::pki {
 class Certificate;
 
 enum class KeyAlgorithm { rsa, dsa, ecdsa };
+
+// How DSA/ECDSA signatures travel: DER SEQUENCE {r, s} (X.509, CMS) or r||s, each padded to the group
+// order's size (RFC 4754 for IKE). RSA signatures have one form and ignore this.
+enum class SignatureFormat { der, concatenated };
 
 std::string_view to_string(KeyAlgorithm algorithm);  // "RSA", "DSA", "ECDSA"
 
@@ -43,11 +48,22 @@ class KeyPair {
     // True when the certificate carries this key pair's public key.
     bool matches(const Certificate& certificate) const;
 
+    // Signs an already computed hash, as IKE does with HASH_I/HASH_R (RFC 2409 §5.1): RSA applies PKCS#1
+    // v1.5 type 1 padding to the raw hash (no DigestInfo); DSA/ECDSA sign the hash value. Throws
+    // invalid_argument when the hash is too long for the key (RSA: modulus bytes − 11).
+    std::vector<std::uint8_t> sign_hash(ByteView hash, SignatureFormat format = SignatureFormat::der) const;
+
     EVP_PKEY* native() const noexcept { return key_.get(); }
 
   private:
     explicit KeyPair(std::shared_ptr<EVP_PKEY> key) : key_(std::move(key)) {}
     std::shared_ptr<EVP_PKEY> key_;
 };
+
+// Verifies a sign_hash signature with the public key of the signer's certificate (or a bare key).
+bool verify_hash_signature(const Certificate& signer, ByteView hash, ByteView signature,
+                           SignatureFormat format = SignatureFormat::der);
+bool verify_hash_signature(EVP_PKEY* public_key, ByteView hash, ByteView signature,
+                           SignatureFormat format = SignatureFormat::der);
 
 }  // namespace msim::pki
