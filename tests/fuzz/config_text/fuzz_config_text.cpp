@@ -1,5 +1,6 @@
 // Fuzz target: the Junos text parser and schema mapper, then the printer and `display set` reload on
-// whatever parsed. Any input must end in a parsed tree or a ConfigError, never a crash or a hang.
+// whatever parsed; the same bytes as `load set` and `load patch` input. Any input must end in a parsed tree
+// or a ConfigError, never a crash or a hang.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -25,10 +26,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             __builtin_trap();
     } catch (const ConfigError&) {
     }
-    try {
-        Node root;
-        load_config(*schema, root, LoadMode::set, text);
-    } catch (const ConfigError&) {
+    for (LoadMode mode : {LoadMode::set, LoadMode::patch}) {
+        try {
+            Node root = parse_text(
+                *schema, "firewall { filter f { term t1 { then accept; } term t3 { then discard; } } }");
+            load_config(*schema, root, mode, text);
+        } catch (const ConfigError&) {
+        }
     }
     return 0;
 }

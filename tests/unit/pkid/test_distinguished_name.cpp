@@ -103,3 +103,26 @@ TEST_CASE("wildcard match: specified fields only, any order, single-valued types
     CHECK(dn_matches(parse_distinguished_name("OU=sales,OU=engr"), repeated, DnMatch::container));
     CHECK_FALSE(dn_matches({}, subject, DnMatch::wildcard));
 }
+
+TEST_CASE("certificate names with attributes outside the Junos set keep readable names") {
+    X509_NAME* name = X509_NAME_new();
+    auto add = [&](const char* field, const char* value) {
+        REQUIRE(X509_NAME_add_entry_by_txt(name, field, MBSTRING_ASC,
+                                           reinterpret_cast<const unsigned char*>(value), -1, -1, 0) == 1);
+    };
+    add("CN", "x");
+    add("emailAddress", "a@b.example");
+    add("surname", "Doe");
+    add("1.2.3.4.5", "custom");
+    DistinguishedName dn = from_x509_name(name);
+    X509_NAME_free(name);
+    REQUIRE(dn.size() == 4);
+    CHECK(dn[1] == DnAttribute{"emailAddress", "a@b.example"});
+    CHECK(dn[2] == DnAttribute{"surname", "Doe"});
+    CHECK(dn[3] == DnAttribute{"1.2.3.4.5", "custom"});
+}
+
+TEST_CASE("quoted values may escape quotes; very long values are refused") {
+    CHECK(parse_distinguished_name("O=\"say \\\"hi\\\"\"")[0].value == "say \"hi\"");
+    CHECK_THROWS_AS(to_x509_name({{"O", std::string(2000, 'o')}}), PkiError);
+}

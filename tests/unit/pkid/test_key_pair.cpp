@@ -117,3 +117,10 @@ TEST_CASE("IKE-style hash signatures: RSA raw PKCS#1, DSA and ECDSA in DER and r
     }
     CHECK_FALSE(verify_hash_signature(static_cast<EVP_PKEY*>(nullptr), hash, sig));
 }
+
+TEST_CASE("Junos default key sizes") {
+    CHECK(KeyPairSpec::with_default_size(KeyAlgorithm::rsa).bits == 1024);
+    CHECK(KeyPairSpec::with_default_size(KeyAlgorithm::dsa).bits == 1024);
+    CHECK(KeyPairSpec::with_default_size(KeyAlgorithm::ecdsa).bits == 256);
+    CHECK_NOTHROW(check_key_pair_spec(KeyPairSpec::with_default_size(KeyAlgorithm::ecdsa)));
+}

@@ -222,3 +222,24 @@ TEST_CASE_FIXTURE(TempStore, "a store root that cannot be created is an io_error
     std::ofstream(dir / "file") << "x";
     CHECK(code_of([&] { CertificateStore store(dir / "file" / "certs"); }) == ErrorCode::io_error);
 }
+
+TEST_CASE_FIXTURE(TempStore, "file system failures are io_errors and leave no temporary file") {
+    CertificateStore store(certs());
+    Identity ca = make_root("CN=CA");
+    KeyPair key = store.generate_key_pair("r1", {KeyAlgorithm::ecdsa, 256});
+    Certificate cert = issue_for_key(ca, key, "CN=r1");
+    // A directory where the certificate file should go: the final rename fails.
+    fs::create_directories(certs() / "local/r1.crt/inner");
+    CHECK(code_of([&] { store.load_local_certificate("r1", cert.to_der(), reference_time()); }) ==
+          ErrorCode::io_error);
+    for (const auto& entry : fs::directory_iterator(certs() / "local")) {
+        CHECK(entry.path().string().find(".tmp.") == std::string::npos);
+    }
+    // Removing it fails too: it is a non-empty directory.
+    CHECK(code_of([&] { store.clear_local_certificate("r1"); }) == ErrorCode::io_error);
+    // A store folder replaced by a file: creating temporary files there fails.
+    fs::remove_all(certs() / "requests");
+    std::ofstream(certs() / "requests") << "x";
+    RequestParams params = request_params();
+    CHECK(code_of([&] { store.generate_certificate_request("r1", params); }) == ErrorCode::io_error);
+}

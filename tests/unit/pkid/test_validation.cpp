@@ -323,3 +323,28 @@ TEST_CASE("every status has a name") {
         CHECK_FALSE(to_string(static_cast<ValidationStatus>(s)).empty());
     }
 }
+
+TEST_CASE("a CA without cRLSign cannot vouch for its CRL") {
+    Identity root = make_root("CN=R");
+    Identity ca = issue(root, "CN=NoCrlSign", options().as_ca().usage("critical,keyCertSign"));
+    Identity leaf = issue(ca, "CN=leaf");
+    ValidationRequest r{leaf.certificate,
+                        {ca.certificate},
+                        {{"r", root.certificate, {}}},
+                        {make_crl(root, {}), make_crl(ca, {})},
+                        15,
+                        {}};
+    ValidationResult result = validate_certificate(r, reference_time());
+    CHECK(result.status == ValidationStatus::key_usage);
+    CHECK(result.openssl_error == X509_V_ERR_KEYUSAGE_NO_CRL_SIGN);
+    CHECK(result.reason.find("key usage") != std::string::npos);
+}
+
+TEST_CASE("IPv6 identities compare as addresses") {
+    Identity root = make_root("CN=R");
+    Identity peer = issue(root, "CN=v6", options().alt_names({{}, {"2001:db8::1"}, {}}));
+    using Kind = PeerIdentity::Kind;
+    CHECK(identity_mismatch(peer.certificate, {Kind::ip_address, "2001:0db8:0:0::1"}).empty());
+    CHECK_FALSE(identity_mismatch(peer.certificate, {Kind::ip_address, "2001:db8::2"}).empty());
+    CHECK_FALSE(identity_mismatch(peer.certificate, {Kind::ip_address, "10.0.0.1"}).empty());
+}

@@ -21,7 +21,8 @@ enum class Encoding { pem, der };
 
 class Certificate {
   public:
-    // Exactly one certificate, PEM ("CERTIFICATE") or DER; trailing garbage is an error.
+    // One certificate: DER (a SEQUENCE tag first; bytes after the object are an error) or PEM (the first
+    // CERTIFICATE block; text around it, as `openssl x509 -text` writes, is allowed).
     static Certificate from_bytes(ByteView bytes);
     // Takes ownership of an X509 the caller obtained from OpenSSL.
     static Certificate adopt(X509* native);

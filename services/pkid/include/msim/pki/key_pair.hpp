@@ -28,6 +28,11 @@ struct KeyPairSpec {
     KeyAlgorithm algorithm = KeyAlgorithm::rsa;
     // RSA: 512, 1024, 1596, 2048, 4096. DSA: 1024, 2048. ECDSA: 256 (P-256), 384 (P-384).
     unsigned bits = 1024;
+
+    // The size Junos uses when the operator gives none: 1024 for RSA and DSA (seed 002), 256 for ECDSA.
+    static KeyPairSpec with_default_size(KeyAlgorithm algorithm) {
+        return {algorithm, algorithm == KeyAlgorithm::ecdsa ? 256u : 1024u};
+    }
 };
 
 // Throws PkiError(invalid_argument) naming the accepted sizes when the spec is not one Junos offers.
