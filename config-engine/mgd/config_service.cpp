@@ -78,7 +78,7 @@ std::string text_in_context(const Node& n) {
     return config::print_text(root);
 }
 
-struct Change {
+struct OwnedChange {
     std::string operation;  // create, modify, delete
     std::vector<std::string> path;
     std::string text;
@@ -86,7 +86,7 @@ struct Change {
 
 // Changes from `a` to `b` (same statement, or either null), one per list entry or leaf, grouped by owner.
 void diff_nodes(const config::Schema& schema, const Node* a, const Node* b,
-                std::map<std::string, std::vector<Change>>& out) {
+                std::map<std::string, std::vector<OwnedChange>>& out) {
     const Node& any = a ? *a : *b;
     auto is_leafish = [](const Node& n) {
         return n.schema() && (n.schema()->kind != config::NodeKind::container || n.children().empty());
@@ -132,14 +132,14 @@ void diff_nodes(const config::Schema& schema, const Node* a, const Node* b,
     }
 }
 
-std::map<std::string, std::vector<Change>> changes_by_owner(const config::Schema& schema, const Node& before,
-                                                            const Node& after) {
-    std::map<std::string, std::vector<Change>> out;
+std::map<std::string, std::vector<OwnedChange>> owner_changes(const config::Schema& schema,
+                                                              const Node& before, const Node& after) {
+    std::map<std::string, std::vector<OwnedChange>> out;
     diff_nodes(schema, &before, &after, out);
     return out;
 }
 
-void append_changes(pugi::xml_node parent, const std::vector<Change>& changes) {
+void append_changes(pugi::xml_node parent, const std::vector<OwnedChange>& changes) {
     auto list = parent.append_child("configuration-changes");
     for (const auto& c : changes) {
         auto ch = list.append_child("change");
@@ -967,8 +967,8 @@ void ConfigService::commit(CliSession& s, CommitRequest request, Done done) {
         return;
     }
     // Validate on each daemon that owns a changed subtree, in parallel.
-    auto changes = std::make_shared<std::map<std::string, std::vector<Change>>>(
-        changes_by_owner(*schema_, expanded_committed_, *expanded));
+    auto changes = std::make_shared<std::map<std::string, std::vector<OwnedChange>>>(
+        owner_changes(*schema_, expanded_committed_, *expanded));
     changes->erase("mgd");
     struct Pending {
         int outstanding = 0;
@@ -1065,7 +1065,7 @@ void ConfigService::finish_commit(CliSession* s, CommitRequest request, std::sha
         return;
     }
     trace("write", "mgd", ms_since(t0));
-    auto changes = changes_by_owner(*schema_, expanded_committed_, *expanded);
+    auto changes = owner_changes(*schema_, expanded_committed_, *expanded);
     changes.erase("mgd");
     committed_ = *cand;
     expanded_committed_ = *expanded;
@@ -1259,7 +1259,7 @@ std::string ConfigService::show_rollback(int n, std::optional<int> compare_to, s
 }
 
 std::string ConfigService::owned_configuration(const std::string& daemon) const {
-    auto all = changes_by_owner(*schema_, Node(), expanded_committed_);
+    auto all = owner_changes(*schema_, Node(), expanded_committed_);
     std::string out;
     for (const auto& c : all[daemon]) {
         out += c.text;

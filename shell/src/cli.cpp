@@ -4,6 +4,7 @@
 #include <readline/readline.h>
 #include <termios.h>
 #include <unistd.h>
+#include <csignal>
 
 #include <chrono>
 #include <cstdio>
@@ -73,6 +74,15 @@ char* completion_generator(const char* text, int state) {
         return ::strdup(matches[index++].c_str());
     }
     return nullptr;
+}
+
+// Ctrl-C abandons the line being typed (Junos behaviour) instead of ending the CLI. Readline's own redisplay
+// functions are what every readline program calls here; they only touch readline's line state.
+void on_interrupt(int) {
+    [[maybe_unused]] auto n = ::write(1, "\n", 1);
+    rl_on_new_line();
+    rl_replace_line("", 0);
+    rl_redisplay();
 }
 
 char** attempted_completion(const char* text, int, int) {
@@ -257,12 +267,12 @@ std::optional<std::string> Cli::next_input_line() {
 }
 
 bool Cli::ask(const std::string& question, bool default_yes) {
-    out_ << question << std::flush;
     if (!interactive_) {
-        out_ << (default_yes ? "yes" : "no") << "\n";
+        out_ << question << (default_yes ? "yes" : "no") << "\n";
         return default_yes;
     }
-    char* raw = ::readline("");
+    out_.flush();
+    char* raw = ::readline(question.c_str());
     std::string answer = raw ? raw : "";
     std::free(raw);
     if (answer.empty())
@@ -541,6 +551,12 @@ int Cli::run_interactive() {
     const auto history_file = options_.paths.tmp_dir() / (".cli-history-" + options_.user);
     ::read_history(history_file.c_str());
     rl_bind_key('?', on_question_mark);
+    rl_catch_signals = 0;
+    struct sigaction interrupt {};
+    interrupt.sa_handler = on_interrupt;
+    sigemptyset(&interrupt.sa_mask);
+    interrupt.sa_flags = SA_RESTART;
+    ::sigaction(SIGINT, &interrupt, nullptr);
     rl_attempted_completion_function = attempted_completion;
     rl_completer_word_break_characters = const_cast<char*>(" \t");
     while (!done_) {
