@@ -56,17 +56,23 @@ class Differ {
   public:
     std::string out;
 
-    void diff(const Node& o, const Node& n, const std::vector<std::string>& path, size_t depth) {
+    void diff(const Node& o, const Node& n, std::vector<std::string>& path, size_t depth) {
         // Old children that are gone, each reported just before the next surviving old sibling.
-        std::unordered_set<const Node*> in_new;
+        // Survivors as a sorted vector: one allocation per level instead of a hash node per child.
+        std::vector<const Node*> survivors;
         std::vector<std::pair<const Node*, const Node*>> pairs;  // new child -> old counterpart
         pairs.reserve(n.children().size());
+        survivors.reserve(n.children().size());
         for (const auto& c : n.children()) {
             const Node* oc = detail::counterpart(o, *c);
             pairs.emplace_back(c.get(), oc);
             if (oc)
-                in_new.insert(oc);
+                survivors.push_back(oc);
         }
+        std::sort(survivors.begin(), survivors.end());
+        auto survives = [&](const Node* p) {
+            return std::binary_search(survivors.begin(), survivors.end(), p);
+        };
         size_t oi = 0;
         auto flush_removed_until = [&](const Node* stop) {
             for (; oi < o.children().size(); ++oi) {
@@ -75,7 +81,7 @@ class Differ {
                     ++oi;
                     return;
                 }
-                if (!in_new.count(oc))
+                if (!survives(oc))
                     emit(path, depth, *oc, "-");
             }
         };
@@ -96,7 +102,7 @@ class Differ {
                 out += detail::head_of(*prev_kept) + " { ... }\n";
             }
             // Removed statements that stood before the next surviving one come first.
-            for (; oi < o.children().size() && !in_new.count(o.children()[oi].get()); ++oi)
+            for (; oi < o.children().size() && !survives(o.children()[oi].get()); ++oi)
                 emit(path, depth, *o.children()[oi], "-");
             emit(path, depth, *nc, "+");
             prev_kept = nullptr;
@@ -122,7 +128,7 @@ class Differ {
         detail::print_node(n, indent_for(depth), out, sign);
     }
 
-    void compare_pair(const Node& o, const Node& n, const std::vector<std::string>& path, size_t depth) {
+    void compare_pair(const Node& o, const Node& n, std::vector<std::string>& path, size_t depth) {
         const SchemaNode* s = n.schema();
         if (!s->is_entry_holder()) {
             if (o.values() != n.values() || o.inactive != n.inactive || o.annotation != n.annotation) {
@@ -144,18 +150,25 @@ class Differ {
                 out += "inactive: ";
             out += detail::head_of(n) + " { ... }\n";
         }
-        std::vector<std::string> sub = path;
+        // One path vector for the whole walk: pushed and popped, never copied.
+        const size_t mark = path.size();
         if (!s->hide_keyword)
-            sub.push_back(s->name);
+            path.push_back(s->name);
         if (s->kind == NodeKind::list)
-            sub.insert(sub.end(), n.values().begin(), n.values().end());
-        diff(o, n, sub, depth + 1);
-        reorder_check(o, n, sub, depth + 1);
+            path.insert(path.end(), n.values().begin(), n.values().end());
+        diff(o, n, path, depth + 1);
+        reorder_check(o, n, path, depth + 1);
+        path.resize(mark);
     }
 
     // Entries of an ordered-by-user list that kept their keys but changed places: those outside the
     // longest run that kept its relative order are shown as removed and re-added.
     void reorder_check(const Node& o, const Node& n, const std::vector<std::string>& path, size_t depth) {
+        size_t ordered = 0;
+        for (const auto& c : n.children())
+            ordered += c->schema()->ordered_by_user && c->schema()->kind == NodeKind::list;
+        if (ordered < 2)
+            return;
         std::vector<const Node*> nseq;
         std::vector<size_t> old_pos;
         std::unordered_map<const Node*, size_t> pos_in_old;
@@ -283,7 +296,8 @@ std::map<std::string, std::vector<Change>> changes_by_owner(const Schema& schema
 
 std::string compare(const Node& old_root, const Node& new_root) {
     Differ d;
-    d.diff(old_root, new_root, {}, 0);
+    std::vector<std::string> path;
+    d.diff(old_root, new_root, path, 0);
     return d.out;
 }
 

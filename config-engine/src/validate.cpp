@@ -46,6 +46,12 @@ class Builder {
                     rc = lyd_new_inner(dparent, mod, sn->name.c_str(), 0, &created);
                     break;
                 case NodeKind::list: {
+                    if (sn->keys.size() == 1 && c->values().size() == 1) {
+                        // One key: no predicate to build and parse.
+                        rc =
+                            lyd_new_list(dparent, mod, sn->name.c_str(), 0, &created, c->values()[0].c_str());
+                        break;
+                    }
                     std::string pred;
                     for (size_t i = 0; i < sn->keys.size() && i < c->values().size(); ++i)
                         pred += "[" + sn->keys[i] + "=" + predicate_quote(c->values()[i]) + "]";

@@ -228,6 +228,29 @@ struct ForwardingEngine::Impl {
     TrafficCounters global;
     uint16_t next_ip_id = 1;
     int nesting = 0;
+    double icmp_tokens = -1;  // < 0: bucket not started yet
+    TimePoint icmp_refill{};
+
+    bool take_icmp_token() {
+        if (opt.icmp_error_rate == 0) {
+            return true;
+        }
+        const TimePoint t = now();
+        const double rate = opt.icmp_error_rate;
+        if (icmp_tokens < 0) {
+            icmp_tokens = rate;
+        } else {
+            const double elapsed = std::chrono::duration<double>(t - icmp_refill).count();
+            icmp_tokens = std::min(rate, icmp_tokens + std::max(0.0, elapsed) * rate);
+        }
+        icmp_refill = t;
+        if (icmp_tokens < 1) {
+            ++global.icmp_errors_rate_limited;
+            return false;
+        }
+        icmp_tokens -= 1;
+        return true;
+    }
 
     TimePoint now() const { return opt.clock(); }
 
@@ -1078,6 +1101,9 @@ struct ForwardingEngine::Impl {
             if (offending.size() <= h.header_length || icmp_is_error(offending.data()[h.header_length])) {
                 return;
             }
+        }
+        if (!take_icmp_token()) {
+            return;
         }
         const size_t quote = std::min(offending.size(), kIcmpErrorMaxSize - kIpv4MinHeader - kIcmpHeaderSize);
         Packet err = Packet::zeroed(kIpv4MinHeader + kIcmpHeaderSize + quote);

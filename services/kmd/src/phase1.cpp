@@ -764,6 +764,10 @@ struct Phase1Session::Impl {
             return s;
         }
         bool have_rcookie = state != Phase1State::InitiatorSentSa && state != Phase1State::InitiatorSentAggr;
+        if (!have_rcookie && p->header.exchange != ExchangeType::Informational &&
+            std::all_of(p->header.responder_cookie.begin(), p->header.responder_cookie.end(),
+                        [](std::uint8_t b) { return b == 0; }))
+            return drop(make_error(ErrorCode::UnexpectedMessage, "answer without a responder cookie"));
         if (have_rcookie && p->header.responder_cookie != sa.responder_cookie)
             return drop(
                 make_error(ErrorCode::UnexpectedMessage, "responder cookie does not belong to this SA"));

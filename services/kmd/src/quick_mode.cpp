@@ -608,6 +608,29 @@ Result<Bytes> make_informational(const CryptoProvider& crypto, const IkeSa& sa,
     return std::move(sealed->datagram);
 }
 
+DeletePayload delete_for(const IkeSa& sa) {
+    DeletePayload d;
+    d.protocol = ProtocolId::Isakmp;
+    d.spi_size = 16;
+    d.spis.push_back(concat({sa.initiator_cookie, sa.responder_cookie}));
+    return d;
+}
+
+std::vector<DeletePayload> delete_for(const ChildSa& child) {
+    std::vector<DeletePayload> out;
+    for (IpsecProtocol proto : {IpsecProtocol::Ah, IpsecProtocol::Esp}) {
+        DeletePayload d;
+        d.protocol = static_cast<ProtocolId>(proto);
+        d.spi_size = 4;
+        for (const auto& k : child.sas)
+            if (k.protocol == proto && k.inbound)
+                d.spis.push_back(be32(k.spi));
+        if (!d.spis.empty())
+            out.push_back(std::move(d));
+    }
+    return out;
+}
+
 Result<std::vector<Payload>> open_informational(const CryptoProvider& crypto, const IkeSa& sa,
                                                 ByteView datagram) {
     auto p = parse_packet(datagram);

@@ -317,3 +317,37 @@ TEST_CASE("gratuitous ARP refreshes a known neighbour's MAC; static discard and 
     CHECK(rt->protocol == RouteProtocol::kStatic);
     CHECK(rt->next_hops[0].kind == RouteNextHopInfo::Kind::kDiscard);
 }
+
+TEST_CASE("ICMP errors are rate limited by a token bucket on the injected clock") {
+    ManualClock clock;
+    EngineOptions o;
+    o.clock = clock.fn();
+    o.icmp_error_rate = 2;
+    ForwardingEngine e(o);
+    Capture cap;
+    e.set_frame_sink(cap.sink());
+    REQUIRE(e.add_interface("fe-0/0/1").ok());
+    REQUIRE(e.configure_unit("fe-0/0/1", unit0("10.1.1.254/24")).ok());
+    REQUIRE(e.set_link_up("fe-0/0/1", true).ok());
+    const MacAddress me = *e.interface("fe-0/0/1")->mac;
+    e.receive("fe-0/0/1", ethernet(MacAddress::broadcast(), kHostLan, 0x0806,
+                                   arp(1, kHostLan, ip("10.1.1.10"), {}, ip("10.1.1.254"))));
+    cap.clear();
+    Bytes unroutable = ipv4(ip("10.1.1.10"), ip("192.0.2.1"), 1, icmp(8, 0, 1, 1, {}));
+    for (int i = 0; i < 5; ++i) {
+        e.receive("fe-0/0/1", ethernet(me, kHostLan, 0x0800, unroutable));
+    }
+    CHECK(cap.frames.size() == 2);
+    CHECK(e.global_counters().icmp_errors_rate_limited == 3);
+    CHECK(e.global_counters().drops(DropReason::kNoRoute) == 5);
+    clock.advance(std::chrono::milliseconds(500));  // one token back
+    e.receive("fe-0/0/1", ethernet(me, kHostLan, 0x0800, unroutable));
+    e.receive("fe-0/0/1", ethernet(me, kHostLan, 0x0800, unroutable));
+    CHECK(cap.frames.size() == 3);
+    // Echo replies are not errors and are never limited.
+    for (int i = 0; i < 4; ++i) {
+        e.receive("fe-0/0/1", ethernet(me, kHostLan, 0x0800,
+                                       ipv4(ip("10.1.1.10"), ip("10.1.1.254"), 1, icmp(8, 0, 1, 1, {}))));
+    }
+    CHECK(cap.frames.size() == 7);
+}

@@ -569,3 +569,36 @@ TEST_CASE("a draft-only NAT-T peer gets NAT-D payload type 130 and draft UDP enc
     REQUIRE(run.responder->established());
     CHECK(run.responder->child_sa()->sas[0].mode == EncapsulationMode::UdpTunnelDraft);
 }
+
+TEST_CASE("delete payloads name the IKE SA by its cookies and a child SA by the sender's inbound SPIs") {
+    auto c = make_crypto();
+    Full f;
+    QuickModeConfig q;
+    IpsecProposal bundle = esp(EspCipher::TripleDes, AuthAlgorithm::HmacSha1);
+    bundle.protocol = IpsecProposal::Protocol::Bundle;
+    q.proposals = {bundle};
+    negotiate(f, *c, ike_3des_sha1_g2(), q, q);
+    REQUIRE(f.qm.responder->established());
+    auto dels = delete_for(*f.qm.initiator->child_sa());
+    REQUIRE(dels.size() == 2);
+    CHECK(dels[0].protocol == isakmp::ProtocolId::Ah);
+    CHECK(dels[1].protocol == isakmp::ProtocolId::Esp);
+    // What the initiator deletes are the responder's outbound SAs.
+    for (const auto& d : dels) {
+        REQUIRE(d.spis.size() == 1);
+        std::uint32_t spi = (std::uint32_t{d.spis[0][0]} << 24) | (std::uint32_t{d.spis[0][1]} << 16) |
+                            (std::uint32_t{d.spis[0][2]} << 8) | d.spis[0][3];
+        bool found = false;
+        for (const auto& k : f.qm.responder->child_sa()->sas)
+            found |= !k.inbound && k.spi == spi &&
+                     static_cast<std::uint8_t>(k.protocol) == static_cast<std::uint8_t>(d.protocol);
+        CHECK(found);
+    }
+    auto ike = delete_for(*f.p1.initiator->ike_sa());
+    CHECK(ike.spi_size == 16);
+    auto msg = make_informational(*c, *f.p1.initiator->ike_sa(), {ike}, 99);
+    REQUIRE(msg.ok());
+    auto opened = open_informational(*c, *f.p1.responder->ike_sa(), *msg);
+    REQUIRE(opened.ok());
+    CHECK(std::get<isakmp::DeletePayload>(opened->at(0)) == ike);
+}

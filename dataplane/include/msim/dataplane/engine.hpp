@@ -37,6 +37,9 @@ struct EngineOptions {
     uint8_t default_ttl = 64;    // for packets the router originates
     std::chrono::seconds reassembly_timeout{30};
     size_t reassembly_max_pending = 64;
+    // ICMP errors the router may send per second (token bucket, burst of the same size; RFC 1812
+    // §4.3.2.8). 0 disables the limit. Echo replies are not limited.
+    uint32_t icmp_error_rate = 1000;
     // The clock; defaults to std::chrono::steady_clock::now. Tests inject a manual clock.
     std::function<TimePoint()> clock;
 };

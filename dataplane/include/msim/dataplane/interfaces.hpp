@@ -89,6 +89,7 @@ struct TrafficCounters {
     uint64_t input_drops = 0;   // well-formed input dropped by policy or lack of a route
     uint64_t output_drops = 0;
     std::array<uint64_t, kDropReasonCount> drops_by_reason{};
+    uint64_t icmp_errors_rate_limited = 0;  // global counters only: ICMP errors not sent (rate limit)
 
     uint64_t drops(DropReason reason) const { return drops_by_reason[static_cast<size_t>(reason)]; }
 };

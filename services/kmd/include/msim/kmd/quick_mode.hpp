@@ -65,6 +65,11 @@ class QuickModeSession {
 // A protected informational message: HDR*, HASH(1), N/D... with HASH(1) = prf(SKEYID_a, M-ID | N/D).
 Result<Bytes> make_informational(const CryptoProvider& crypto, const IkeSa& ike_sa,
                                  const std::vector<isakmp::Payload>& payloads, std::uint32_t message_id);
+// DELETE payloads announcing the end of an IKE SA (its cookies) or of a child SA (our inbound SPIs, one
+// payload per protocol: the SPIs the peer sends with, which is what it must remove).
+isakmp::DeletePayload delete_for(const IkeSa& ike_sa);
+std::vector<isakmp::DeletePayload> delete_for(const ChildSa& child);
+
 // Decrypts and authenticates a protected informational message; returns its payloads after the HASH.
 Result<std::vector<isakmp::Payload>> open_informational(const CryptoProvider& crypto, const IkeSa& ike_sa,
                                                         ByteView datagram);
