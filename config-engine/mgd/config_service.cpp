@@ -96,22 +96,17 @@ void diff_nodes(const config::Schema& schema, const Node* a, const Node* b,
         out[schema.owner_of(path)].push_back({op, path, text_in_context(n)});
     };
     // A list entry, leaf or childless container is one change; containers are walked into.
-    if (!any.is_root() && any.schema()->kind == config::NodeKind::list) {
-        if (!a)
+    const bool whole_statement =
+        !any.is_root() && (any.schema()->kind == config::NodeKind::list ||
+                           (is_leafish(any) && (!a || !b || a->children().empty() || b->children().empty())));
+    if (whole_statement) {
+        if (!a) {
             emit(*b, "create");
-        else if (!b)
+        } else if (!b) {
             emit(*a, "delete");
-        else if (!same_tree(*a, *b))
+        } else if (!same_tree(*a, *b)) {
             emit(*b, "modify");
-        return;
-    }
-    if (!any.is_root() && is_leafish(any) && (!a || !b || a->children().empty() || b->children().empty())) {
-        if (!a)
-            emit(*b, "create");
-        else if (!b)
-            emit(*a, "delete");
-        else if (!same_tree(*a, *b))
-            emit(*b, "modify");
+        }
         return;
     }
     if (a && b && same_tree(*a, *b)) {
