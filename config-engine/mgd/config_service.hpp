@@ -45,6 +45,15 @@ struct CliSession {
     ipc::Connection* connection = nullptr;
 };
 
+// One statement a commit changes in a daemon's subtree, as sent in <validate-configuration> and
+// <apply-configuration>: the operation, its path, and the statement with its ancestors as Junos text.
+struct OwnedChange {
+    std::string operation;  // create, modify, delete
+    std::vector<std::string> path;
+    std::string text;
+};
+using OwnedChanges = std::map<std::string, std::vector<OwnedChange>>;  // by owning daemon
+
 // What a configuration-mode command prints and does.
 struct CommandOutcome {
     CommandOutcome() = default;
@@ -100,6 +109,7 @@ class ConfigService {
         bool and_quit = false;
         std::optional<int> confirmed_minutes;
         std::string comment;
+        uint64_t shared_generation = 0;  // the shared candidate's generation the commit started from
     };
 
     config::Node& candidate(CliSession& s);
@@ -117,7 +127,8 @@ class ConfigService {
     CommandOutcome exit_command(CliSession& s, bool to_operational, bool confirmed);
     void commit(CliSession& s, CommitRequest request, Done done);
     void finish_commit(CliSession* s, CommitRequest request, std::shared_ptr<config::Node> candidate,
-                       std::shared_ptr<config::Node> expanded, Done done);
+                       std::shared_ptr<config::Node> expanded, std::shared_ptr<OwnedChanges> changes,
+                       Done done);
     void arm_confirmed_rollback(std::time_t deadline);
     void confirmed_rollback_expired();
     void broadcast(const std::string& message);
@@ -133,6 +144,7 @@ class ConfigService {
     config::Node expanded_committed_;
     config::Node shared_candidate_;
     bool shared_modified_ = false;
+    uint64_t shared_generation_ = 0;  // bumped by every change to the shared candidate
     std::optional<uint32_t> exclusive_holder_;
     bool commit_in_progress_ = false;
     std::map<uint32_t, std::unique_ptr<CliSession>> sessions_;
