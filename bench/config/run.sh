@@ -11,7 +11,7 @@ build=$(cd "${1:-$root/build}" && pwd)
 msim="$build/launcher/msim"
 work=$(mktemp -d /tmp/msim-bench.XXXXXX)
 export MSIM_HOME="$work/home"
-trap '"$msim" stop >/dev/null 2>&1; rm -rf "$work"' EXIT
+trap '"$msim" stop >/dev/null 2>&1; cp "$MSIM_HOME/default/var/log/commit-trace" /tmp/msim-bench-commit-trace 2>/dev/null; rm -rf "$work"' EXIT
 
 /usr/bin/python3 "$root/bench/config/gen_config.py" "$work/big.conf"
 lines=$(wc -l <"$work/big.conf")

@@ -241,7 +241,7 @@ void Cli::page(const std::string& text) {
 }
 
 void Cli::emit(const std::string& text, const PipedCommand& piped) {
-    const std::string result = apply_text_pipes(text, piped.pipes);
+    const std::string result = piped.pipes.empty() ? text : apply_text_pipes(text, piped.pipes);
     if (piped.no_more) {
         out_ << result;
     } else {
