@@ -1,6 +1,11 @@
 #include "mgd.hpp"
 
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "msim/common/xml.hpp"
@@ -34,6 +39,7 @@ Mgd::Mgd(Daemon& daemon) : daemon_(daemon) {
     config_->load_committed();
     register_session_rpcs();
     register_configuration_rpcs();
+    register_file_rpcs();
     daemon_.register_rpc("get-software-information",
                          [this](const pugi::xml_node&, ipc::Responder r) { get_software_information(r); });
     for (const auto& [rpc, owner] : rpc_owners()) {
@@ -302,6 +308,138 @@ void Mgd::get_software_information(ipc::Responder responder) {
             gather->model = reply.root().child("product-model").child_value();
         }
         done_one();
+    });
+}
+
+namespace {
+
+// A file name given to `show log` / `file show` / `file list`, resolved inside the router's state folder
+// (absolute names are taken from its root, relative ones from var/tmp); nothing outside it is reachable.
+std::optional<std::filesystem::path> router_file(const RouterPaths& paths, std::string name, bool log) {
+    if (name.empty())
+        return std::nullopt;
+    std::filesystem::path base = log ? paths.log_dir() : paths.tmp_dir();
+    std::filesystem::path p = name[0] == '/' ? paths.root / name.substr(1) : base / name;
+    p = p.lexically_normal();
+    const std::string root = paths.root.lexically_normal().string();
+    if (p.string().compare(0, root.size(), root) != 0)
+        return std::nullopt;
+    return p;
+}
+
+std::string age_text(long seconds) {
+    char buf[64];
+    const long days = seconds / 86400, weeks = days / 7;
+    if (days == 0) {
+        std::snprintf(buf, sizeof buf, "%02ld:%02ld:%02ld", seconds / 3600, (seconds / 60) % 60,
+                      seconds % 60);
+    } else {
+        std::snprintf(buf, sizeof buf, "%ldw%ldd %02ld:%02ld", weeks, days % 7, (seconds / 3600) % 24,
+                      (seconds / 60) % 60);
+    }
+    return buf;
+}
+
+std::string clock_text(std::time_t t) {
+    char buf[40];
+    std::tm tm{};
+    ::localtime_r(&t, &tm);
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %Z", &tm);
+    return buf;
+}
+
+void reply_output(ipc::Responder& r, const char* root, const std::string& text) {
+    pugi::xml_document doc;
+    xml::append_text(doc.append_child(root), "output", text);
+    r.reply(doc);
+}
+
+}  // namespace
+
+// show system uptime, show log, file list, file show: answered by mgd from the router's files and init.
+void Mgd::register_file_rpcs() {
+    daemon_.register_rpc("get-log", [this](const pugi::xml_node& request, ipc::Responder r) {
+        const std::string name = request.child_value("filename");
+        auto p = router_file(daemon_.paths(), name, true);
+        std::ifstream in(p ? *p : std::filesystem::path());
+        if (!p || !in || std::filesystem::is_directory(*p)) {
+            r.error("could not resolve file: " + name);
+            return;
+        }
+        std::stringstream text;
+        text << in.rdbuf();
+        reply_output(r, "log-information", text.str());
+    });
+    daemon_.register_rpc("file-show", [this](const pugi::xml_node& request, ipc::Responder r) {
+        const std::string name = request.child_value("filename");
+        auto p = router_file(daemon_.paths(), name, false);
+        std::ifstream in(p ? *p : std::filesystem::path());
+        if (!p || !in || std::filesystem::is_directory(*p)) {
+            r.error("could not resolve file: " + name);
+            return;
+        }
+        std::stringstream text;
+        text << in.rdbuf();
+        reply_output(r, "file-content", text.str());
+    });
+    daemon_.register_rpc("file-list", [this](const pugi::xml_node& request, ipc::Responder r) {
+        std::string name = request.child_value("path");
+        if (name.empty())
+            name = "/var/tmp/";
+        auto p = router_file(daemon_.paths(), name, false);
+        std::error_code ec;
+        if (!p || !std::filesystem::exists(*p, ec)) {
+            r.error(name + ": No such file or directory");
+            return;
+        }
+        std::string out;
+        if (std::filesystem::is_directory(*p, ec)) {
+            std::vector<std::string> names;
+            for (const auto& e : std::filesystem::directory_iterator(*p, ec)) {
+                names.push_back(e.path().filename().string() + (e.is_directory() ? "/" : ""));
+            }
+            std::sort(names.begin(), names.end());
+            out = name + (name.back() == '/' ? "" : "/") + ":\n";
+            for (const auto& n : names)
+                out += n + "\n";
+        } else {
+            out = name + "\n";
+        }
+        reply_output(r, "directory-list", out);
+    });
+    daemon_.register_rpc("get-system-uptime-information", [this](const pugi::xml_node&, ipc::Responder r) {
+        const std::time_t now = std::time(nullptr);
+        daemon_.call_peer("init", "get-process-status", 2000ms, [this, r, now](ipc::Reply reply) mutable {
+            long up = 0, mgd_up = 0;
+            if (reply.ok()) {
+                auto info = reply.root().child("process-status-information");
+                up = info.child("uptime-seconds").text().as_llong();
+                for (auto p : info.children("process")) {
+                    if (std::string_view(p.child_value("name")) == "mgd")
+                        mgd_up = p.child("uptime-seconds").text().as_llong();
+                }
+            }
+            std::string out = "Current time: " + clock_text(now) + "\n";
+            out += "System booted: " + clock_text(now - up) + " (" + age_text(up) + " ago)\n";
+            out += "Protocols started: " + clock_text(now - mgd_up) + " (" + age_text(mgd_up) + " ago)\n";
+            if (auto rec = config::RollbackStore(daemon_.paths().config_dir()).record(0)) {
+                out += "Last configured: " + clock_text(rec->time) + " (" + age_text(now - rec->time) +
+                       " ago) by " + rec->user + "\n";
+            }
+            char line[128];
+            std::tm tm{};
+            ::localtime_r(&now, &tm);
+            char hm[16];
+            std::strftime(hm, sizeof hm, "%l:%M%p", &tm);
+            double loads[3] = {0, 0, 0};
+            ::getloadavg(loads, 3);
+            const size_t users = config_->sessions().size();
+            std::snprintf(line, sizeof line,
+                          "%s  up %ld:%02ld, %zu user%s, load averages: %.2f, %.2f, %.2f\n", hm, up / 3600,
+                          (up / 60) % 60, users, users == 1 ? "" : "s", loads[0], loads[1], loads[2]);
+            out += line;
+            reply_output(r, "system-uptime-information", out);
+        });
     });
 }
 

@@ -23,6 +23,7 @@ class Mgd {
   private:
     void register_session_rpcs();
     void register_configuration_rpcs();
+    void register_file_rpcs();
     void get_software_information(ipc::Responder responder);
     void forward(const pugi::xml_node& request, const std::string& owner, ipc::Responder responder);
     std::string host_name() const;

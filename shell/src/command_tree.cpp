@@ -252,6 +252,46 @@ CommandTree make_operational_tree() {
               "get-system-users-information",
               render_system_users});
 
+    auto render_output = [](const pugi::xml_node& reply) {
+        for (auto child : reply.children()) {
+            if (auto out = child.child("output"))
+                return std::string(out.child_value());
+        }
+        return std::string();
+    };
+    auto one_arg = [](const char* element, bool required) {
+        return [element, required](pugi::xml_node req, const std::vector<std::string>& args) -> std::string {
+            if (args.size() > 1)
+                return "syntax error, expecting <command>.";
+            if (args.empty())
+                return required ? "missing argument." : "";
+            xml::append_text(req, element, args[0]);
+            return {};
+        };
+    };
+    tree.add({{"show", "system", "uptime"},
+              "Show time since the system rebooted and protocols started",
+              "get-system-uptime-information",
+              render_output});
+    OpCommand show_log{{"show", "log"}, "Show contents of log file", "get-log", render_output};
+    show_log.takes_args = true;
+    show_log.args_required = true;
+    show_log.args_help = "<filename>";
+    show_log.fill = one_arg("filename", true);
+    tree.add(show_log);
+    tree.describe({"file"}, "Perform file operations");
+    OpCommand file_list{{"file", "list"}, "List file information", "file-list", render_output};
+    file_list.takes_args = true;
+    file_list.args_help = "<path>";
+    file_list.fill = one_arg("path", false);
+    tree.add(file_list);
+    OpCommand file_show{{"file", "show"}, "Show file contents", "file-show", render_output};
+    file_show.takes_args = true;
+    file_show.args_required = true;
+    file_show.args_help = "<filename>";
+    file_show.fill = one_arg("filename", true);
+    tree.add(file_show);
+
     OpCommand configure{{"configure"}, "Manipulate software configuration information", ""};
     configure.takes_args = true;
     configure.args_help = "<[Enter]>";

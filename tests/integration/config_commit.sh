@@ -88,6 +88,15 @@ expect_status "operator may not configure" 1 "$rc"
 out=$("$MSIM" cli --user nobody -c 'show version' 2>&1); rc=$?
 expect_status "an unknown user is refused" 1 "$rc"
 
+# Files and logs of the router, never outside its folder.
+expect_contains "show system uptime" "$(cli -c 'show system uptime')" "System booted: "
+expect_contains "show log messages" "$(cli -c 'show log messages')" "UI_COMMIT: User 'root'"
+expect_contains "file list" "$(cli -c 'file list /var/log')" "messages"
+out=$(cli -c 'show log ../../../etc/passwd'); rc=$?
+expect_status "a path outside the router is refused" 1 "$rc"
+expect_contains "with the Junos message" "$out" "error: could not resolve file: ../../../etc/passwd"
+expect_contains "show log needs a file" "$(cli -c 'show log')" "missing argument."
+
 # Pipes.
 out=$(cli -c 'show configuration | display set | count')
 expect_contains "count pipe" "$out" "Count: "
