@@ -72,7 +72,10 @@ Daemon::Daemon(std::string name, RouterPaths paths)
     });
 }
 
-Daemon::~Daemon() = default;
+Daemon::~Daemon() {
+    // Components first (their timers and connections live on io_), then the rest in reverse order.
+    components_.clear();
+}
 
 void Daemon::register_session_rpc(const std::string& rpc_name, SessionRpcHandler handler) {
     session_handlers_[rpc_name] = std::move(handler);

@@ -2,7 +2,6 @@
 #include "mgd.hpp"
 
 int main(int argc, char** argv) {
-    std::unique_ptr<msim::mgd::Mgd> mgd;
     return msim::daemon_main(argc, argv, "mgd",
-                             [&mgd](msim::Daemon& d) { mgd = std::make_unique<msim::mgd::Mgd>(d); });
+                             [](msim::Daemon& d) { d.keep(std::make_shared<msim::mgd::Mgd>(d)); });
 }

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "msim/common/ipc/connection.hpp"
 #include "msim/common/ipc/server.hpp"
@@ -68,6 +69,10 @@ class Daemon {
     void call_peer(const std::string& daemon, std::string_view rpc_name, ipc::Duration timeout,
                    ipc::Connection::ReplyCallback done);
 
+    // Keeps a component object (the daemon's logic) alive as long as the Daemon, and destroys it first:
+    // components own timers and sockets on io(), which must go before the io_context does.
+    void keep(std::shared_ptr<void> component) { components_.push_back(std::move(component)); }
+
     // Listens, handles signals, and runs until stop() or SIGTERM/SIGINT. Returns the exit code.
     int run();
     void stop();
@@ -92,6 +97,7 @@ class Daemon {
     std::unique_ptr<ipc::Server> server_;
     std::map<std::string, std::shared_ptr<ipc::Connection>> peers_;
     boost::asio::signal_set signals_;
+    std::vector<std::shared_ptr<void>> components_;  // declared last: destroyed first
 };
 
 // Parses the daemon command line (--state DIR --router NAME), builds the Daemon, lets `setup` register the
