@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <tuple>
 
 #include "msim/common/xml.hpp"
 #include "msim/config/rollback_store.hpp"
@@ -358,30 +359,23 @@ void reply_output(ipc::Responder& r, const char* root, const std::string& text) 
 
 // show system uptime, show log, file list, file show: answered by mgd from the router's files and init.
 void Mgd::register_file_rpcs() {
-    daemon_.register_rpc("get-log", [this](const pugi::xml_node& request, ipc::Responder r) {
-        const std::string name = request.child_value("filename");
-        auto p = router_file(daemon_.paths(), name, true);
-        std::ifstream in(p ? *p : std::filesystem::path());
-        if (!p || !in || std::filesystem::is_directory(*p)) {
-            r.error("could not resolve file: " + name);
-            return;
-        }
-        std::stringstream text;
-        text << in.rdbuf();
-        reply_output(r, "log-information", text.str());
-    });
-    daemon_.register_rpc("file-show", [this](const pugi::xml_node& request, ipc::Responder r) {
-        const std::string name = request.child_value("filename");
-        auto p = router_file(daemon_.paths(), name, false);
-        std::ifstream in(p ? *p : std::filesystem::path());
-        if (!p || !in || std::filesystem::is_directory(*p)) {
-            r.error("could not resolve file: " + name);
-            return;
-        }
-        std::stringstream text;
-        text << in.rdbuf();
-        reply_output(r, "file-content", text.str());
-    });
+    // `show log NAME` reads var/log/NAME, `file show NAME` var/tmp/NAME (absolute names from the root).
+    for (const auto& [rpc, root, from_log] :
+         {std::tuple{"get-log", "log-information", true}, std::tuple{"file-show", "file-content", false}}) {
+        daemon_.register_rpc(
+            rpc, [this, root = root, from_log = from_log](const pugi::xml_node& request, ipc::Responder r) {
+                const std::string name = request.child_value("filename");
+                auto p = router_file(daemon_.paths(), name, from_log);
+                std::ifstream in(p ? *p : std::filesystem::path());
+                if (!p || !in || std::filesystem::is_directory(*p)) {
+                    r.error("could not resolve file: " + name);
+                    return;
+                }
+                std::stringstream text;
+                text << in.rdbuf();
+                reply_output(r, root, text.str());
+            });
+    }
     daemon_.register_rpc("file-list", [this](const pugi::xml_node& request, ipc::Responder r) {
         std::string name = request.child_value("path");
         if (name.empty())
