@@ -406,10 +406,27 @@ std::vector<config::Completion> ConfigService::complete(CliSession& s, const std
     return config::completions(*schema_, tree, s.edit_path, line);
 }
 
+// Edit paths are words and a list entry takes two (keyword and key), so climbing one statement may drop
+// two words ("security ipsec security-association sa-1" -> "security ipsec").
+std::vector<std::string> ConfigService::parent_level(std::vector<std::string> path) const {
+    if (path.empty()) {
+        return path;
+    }
+    path.pop_back();
+    if (!path.empty()) {
+        try {
+            config::resolve_edit_path(*schema_, {}, join(path));
+        } catch (const ConfigError&) {
+            path.pop_back();
+        }
+    }
+    return path;
+}
+
 CommandOutcome ConfigService::exit_command(CliSession& s, bool to_operational, bool confirmed) {
     CommandOutcome out;
     if (!to_operational && !s.edit_path.empty()) {
-        s.edit_path.pop_back();
+        s.edit_path = parent_level(s.edit_path);
         return out;
     }
     if (candidate_modified(s) && !confirmed) {
@@ -515,19 +532,8 @@ void ConfigService::run_command(CliSession& s, const std::string& line, const st
             return;
         }
         std::vector<std::string> target = s.edit_path;
-        // Edit paths are words; a list entry takes two words (keyword and key), so climb by statements.
         for (size_t i = 0; i < levels && !target.empty(); ++i) {
-            auto parent_path = target;
-            parent_path.pop_back();
-            // Drop the key word too when what remains names a list (e.g. "security-association sa-1").
-            if (!parent_path.empty()) {
-                try {
-                    config::resolve_edit_path(*schema_, {}, join(parent_path));
-                } catch (const ConfigError&) {
-                    parent_path.pop_back();
-                }
-            }
-            target = parent_path;
+            target = parent_level(target);
         }
         if (next >= words.size()) {
             s.edit_path = target;

@@ -125,6 +125,7 @@ class ConfigService {
     CommandOutcome load_command(CliSession& s, const std::vector<config::CommandWord>& words, size_t first,
                                 const std::string& input);
     CommandOutcome exit_command(CliSession& s, bool to_operational, bool confirmed);
+    std::vector<std::string> parent_level(std::vector<std::string> path) const;
     void commit(CliSession& s, CommitRequest request, Done done);
     void finish_commit(CliSession* s, CommitRequest request, std::shared_ptr<config::Node> candidate,
                        std::shared_ptr<config::Node> expanded, std::shared_ptr<OwnedChanges> changes,

@@ -88,6 +88,11 @@ expect_status "operator may not configure" 1 "$rc"
 out=$("$MSIM" cli --user nobody -c 'show version' 2>&1); rc=$?
 expect_status "an unknown user is refused" 1 "$rc"
 
+# Moving around: exit and up leave a list entry as one statement.
+out=$(cli -c 'configure; edit security ipsec security-association sa9; exit; status; edit security-association sa9; up; status; top; status')
+expect_contains "exit from a list entry" "$out" "      [edit security ipsec]"
+expect_contains "top" "$out" "      [edit]"
+
 # Files and logs of the router, never outside its folder.
 expect_contains "show system uptime" "$(cli -c 'show system uptime')" "System booted: "
 expect_contains "show log messages" "$(cli -c 'show log messages')" "UI_COMMIT: User 'root'"
