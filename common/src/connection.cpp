@@ -23,6 +23,7 @@ void Responder::send(pugi::xml_document& reply_doc) const {
     if (!conn) {
         return;
     }
+    conn->clear_cancel_handler(message_id_);
     auto root = reply_doc.document_element();
     if (root.attribute("message-id")) {
         root.attribute("message-id").set_value(message_id_.c_str());
@@ -39,6 +40,32 @@ void Responder::reply(const pugi::xml_node& body) const {
         root.append_copy(body);
     }
     send(doc);
+}
+
+void Responder::progress(const pugi::xml_node& body) const {
+    if (done()) {
+        return;
+    }
+    auto conn = conn_.lock();
+    if (!conn) {
+        return;
+    }
+    pugi::xml_document doc;
+    auto root = doc.append_child("rpc-progress");
+    root.append_attribute("message-id").set_value(message_id_.c_str());
+    if (body) {
+        root.append_copy(body);
+    }
+    conn->send_xml(doc);
+}
+
+void Responder::on_cancel(std::function<void()> handler) const {
+    if (done()) {
+        return;
+    }
+    if (auto conn = conn_.lock()) {
+        conn->set_cancel_handler(message_id_, std::move(handler));
+    }
 }
 
 void Responder::reply_ok() const {
@@ -189,6 +216,26 @@ void Connection::dispatch_rpc_frame() {
             }
         }
         pending.done(std::move(reply));
+    } else if (kind == "rpc-progress") {
+        const uint64_t id = root.attribute("message-id").as_ullong(0);
+        auto it = pending_.find(id);
+        if (it == pending_.end() || !it->second.progress) {
+            return;  // progress of a call that timed out, or of a caller that does not stream
+        }
+        arm_timer(id, it->second);
+        auto body = root.first_child();
+        while (body && body.type() != pugi::node_element) {
+            body = body.next_sibling();
+        }
+        auto progress = it->second.progress;  // the callback may start or end calls
+        progress(body);
+    } else if (kind == "cancel-rpc") {
+        auto it = cancel_handlers_.find(root.attribute("message-id").value());
+        if (it != cancel_handlers_.end()) {
+            auto handler = std::move(it->second);
+            cancel_handlers_.erase(it);
+            handler();
+        }
     } else if (kind == "notification") {
         if (handlers_.on_notification) {
             handlers_.on_notification(*this, root);
@@ -198,13 +245,14 @@ void Connection::dispatch_rpc_frame() {
     }
 }
 
-void Connection::call(const pugi::xml_node& request, Duration timeout, ReplyCallback done) {
+uint64_t Connection::call(const pugi::xml_node& request, Duration timeout, ReplyCallback done,
+                          ProgressCallback progress) {
     if (!open_) {
         Reply r;
         r.status = Reply::Status::closed;
         r.error_message = "connection to " + options_.peer_name + " is closed";
         done(std::move(r));
-        return;
+        return 0;
     }
     const uint64_t id = next_id_++;
     pugi::xml_document doc;
@@ -212,9 +260,17 @@ void Connection::call(const pugi::xml_node& request, Duration timeout, ReplyCall
     rpc.append_attribute("message-id").set_value(static_cast<unsigned long long>(id));
     rpc.append_copy(request);
 
-    Pending pending{std::move(done), std::make_unique<boost::asio::steady_timer>(socket_.get_executor())};
-    pending.timer->expires_after(timeout);
-    pending.timer->async_wait([weak = weak_from_this(), id, timeout](const boost::system::error_code& ec) {
+    Pending pending{std::move(done), std::make_unique<boost::asio::steady_timer>(socket_.get_executor()),
+                    std::move(progress), timeout};
+    auto& stored = pending_.emplace(id, std::move(pending)).first->second;
+    arm_timer(id, stored);
+    send_xml(doc);
+    return id;
+}
+
+void Connection::arm_timer(uint64_t id, Pending& pending) {
+    pending.timer->expires_after(pending.timeout);
+    pending.timer->async_wait([weak = weak_from_this(), id](const boost::system::error_code& ec) {
         auto self = weak.lock();
         if (ec || !self) {
             return;
@@ -227,18 +283,32 @@ void Connection::call(const pugi::xml_node& request, Duration timeout, ReplyCall
         self->pending_.erase(it);
         Reply r;
         r.status = Reply::Status::timeout;
-        r.error_message =
-            self->options_.peer_name + " did not answer within " + std::to_string(timeout.count()) + " ms";
+        r.error_message = self->options_.peer_name + " did not answer within " +
+                          std::to_string(expired.timeout.count()) + " ms";
         expired.done(std::move(r));
     });
-    pending_.emplace(id, std::move(pending));
+}
+
+void Connection::cancel(uint64_t id) {
+    if (!open_ || !pending_.count(id)) {
+        return;
+    }
+    pugi::xml_document doc;
+    doc.append_child("cancel-rpc").append_attribute("message-id").set_value(static_cast<unsigned long long>(id));
     send_xml(doc);
 }
 
-void Connection::call(std::string_view rpc_name, Duration timeout, ReplyCallback done) {
+void Connection::set_cancel_handler(const std::string& message_id, std::function<void()> handler) {
+    if (open_) {
+        cancel_handlers_[message_id] = std::move(handler);
+    }
+}
+
+uint64_t Connection::call(std::string_view rpc_name, Duration timeout, ReplyCallback done,
+                          ProgressCallback progress) {
     pugi::xml_document doc;
     doc.append_child(std::string(rpc_name).c_str());
-    call(doc, timeout, std::move(done));
+    return call(doc, timeout, std::move(done), std::move(progress));
 }
 
 void Connection::notify(const pugi::xml_node& body) {
@@ -313,6 +383,12 @@ void Connection::close(const std::string& reason) {
         r.status = Reply::Status::closed;
         r.error_message = options_.peer_name + " closed the connection during the call: " + reason;
         p.done(std::move(r));
+    }
+    // Work done for a caller that is gone stops (a monitor traffic whose CLI died).
+    auto cancels = std::move(cancel_handlers_);
+    cancel_handlers_.clear();
+    for (auto& [id, handler] : cancels) {
+        handler();
     }
     if (handlers_.on_close) {
         handlers_.on_close(*this, reason);

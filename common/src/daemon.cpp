@@ -177,6 +177,28 @@ void Daemon::call_peer(const std::string& daemon, std::string_view rpc_name, ipc
     call_peer(daemon, doc.document_element(), timeout, std::move(done));
 }
 
+std::function<void()> Daemon::call_peer_streaming(const std::string& daemon, const pugi::xml_node& request,
+                                                  ipc::Duration idle_timeout, ipc::Connection::ReplyCallback done,
+                                                  ipc::Connection::ProgressCallback progress) {
+    std::string error;
+    auto conn = peer_connection(daemon, error);
+    if (!conn) {
+        boost::asio::post(io_, [done = std::move(done), error] {
+            ipc::Reply r;
+            r.status = ipc::Reply::Status::closed;
+            r.error_message = error;
+            done(std::move(r));
+        });
+        return [] {};
+    }
+    const uint64_t id = conn->call(request, idle_timeout, std::move(done), std::move(progress));
+    return [weak = std::weak_ptr<ipc::Connection>(conn), id] {
+        if (auto c = weak.lock()) {
+            c->cancel(id);
+        }
+    };
+}
+
 int Daemon::run() {
     std::signal(SIGPIPE, SIG_IGN);
     try {

@@ -2,6 +2,9 @@
 
 #include "msim/common/ipc/server.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+#include <optional>
+
 namespace msim::ipc {
 
 SyncClient::SyncClient(const std::filesystem::path& socket_path, std::string peer_name) {
@@ -32,6 +35,50 @@ Reply SyncClient::call(const pugi::xml_node& request, Duration timeout) {
             break;  // nothing left to run: the connection is gone
         }
     }
+    if (!result) {
+        Reply r;
+        r.status = Reply::Status::closed;
+        r.error_message = conn_->peer_name() + " closed the connection";
+        return r;
+    }
+    return std::move(*result);
+}
+
+Reply SyncClient::call_streaming(const pugi::xml_node& request, Duration idle_timeout,
+                                 const Connection::ProgressCallback& progress,
+                                 const volatile std::sig_atomic_t* interrupted) {
+    std::optional<Reply> result;
+    const uint64_t id = conn_->call(
+        request, idle_timeout, [&result](Reply r) { result = std::move(r); },
+        [&progress](const pugi::xml_node& body) {
+            if (progress) {
+                progress(body);
+            }
+        });
+    io_.restart();
+    bool cancelled = false;
+    boost::asio::steady_timer poll_timer(io_);
+    std::function<void()> watch = [&] {
+        poll_timer.expires_after(std::chrono::milliseconds(50));
+        poll_timer.async_wait([&](const boost::system::error_code& ec) {
+            if (ec || result) {
+                return;
+            }
+            if (interrupted && *interrupted && !cancelled) {
+                cancelled = true;
+                conn_->cancel(id);
+            }
+            watch();
+        });
+    };
+    watch();
+    while (!result) {
+        if (io_.run_one() == 0) {
+            break;
+        }
+    }
+    poll_timer.cancel();
+    io_.poll();  // lets the cancelled timer's handler run before the locals it refers to go
     if (!result) {
         Reply r;
         r.status = Reply::Status::closed;

@@ -24,6 +24,23 @@ const std::map<std::string, std::string, std::less<>>& rpc_owners() {
     static const std::map<std::string, std::string, std::less<>> owners = {
         {"get-product-model", "chassisd"},
         {"get-chassis-inventory", "chassisd"},
+        {"get-fpc-information", "chassisd"},
+        {"get-pic-information", "chassisd"},
+        {"get-pic-detail", "chassisd"},
+        {"get-alarm-information", "chassisd"},
+        {"request-chassis-pic", "chassisd"},
+        {"request-chassis-fpc", "chassisd"},
+        {"get-interface-information", "pfed"},
+        {"get-arp-table-information", "pfed"},
+        {"get-route-information", "pfed"},
+        {"get-forwarding-table-information", "pfed"},
+        {"get-firewall-information", "pfed"},
+        {"clear-interfaces-statistics", "pfed"},
+        {"clear-firewall", "pfed"},
+        {"clear-arp-table", "pfed"},
+        {"ping", "pfed"},
+        {"traceroute", "pfed"},
+        {"monitor-traffic", "pfed"},
     };
     return owners;
 }
@@ -237,7 +254,9 @@ void Mgd::register_configuration_rpcs() {
 }
 
 void Mgd::forward(const pugi::xml_node& request, const std::string& owner, ipc::Responder responder) {
-    daemon_.call_peer(owner, request, 10000ms, [responder, owner](ipc::Reply reply) {
+    // Streaming replies (ping, monitor traffic) pass through: progress to the CLI, Ctrl-C to the owner.
+    auto cancel = daemon_.call_peer_streaming(
+        owner, request, 10000ms, [responder, owner](ipc::Reply reply) {
         if (reply.status == ipc::Reply::Status::ok || reply.status == ipc::Reply::Status::rpc_error) {
             // Relay the owner's reply as it is (its data or its errors).
             pugi::xml_document doc;
@@ -246,7 +265,8 @@ void Mgd::forward(const pugi::xml_node& request, const std::string& owner, ipc::
             return;
         }
         responder.error("the " + owner + " subsystem is not responding to management requests");
-    });
+    }, [responder](const pugi::xml_node& body) { responder.progress(body); });
+    responder.on_cancel(cancel);
 }
 
 // show version: one <package-information> per daemon, each answered by that daemon itself, gathered in

@@ -427,7 +427,12 @@ bool Cli::execute_operational(const std::string& line) {
         xml::append_text(req, "display", piped.display);
     if (piped.compare)
         xml::append_text(req, "compare", *piped.compare);
-    auto reply = mgd_->call(request, 60000ms);
+    ipc::Reply reply;
+    if (cmd.render_progress) {
+        reply = run_streaming(cmd, request.document_element(), piped);
+    } else {
+        reply = mgd_->call(request, 60000ms);
+    }
     if (!reply.ok()) {
         out_ << "error: " << reply.error_message << "\n";
         return false;
@@ -438,6 +443,44 @@ bool Cli::execute_operational(const std::string& line) {
     }
     emit(cmd.render(reply.root()), piped);
     return true;
+}
+
+namespace {
+volatile std::sig_atomic_t command_interrupted = 0;
+void on_command_interrupt(int) {
+    command_interrupted = 1;
+}
+}  // namespace
+
+// A streaming command prints each progress message as it comes (through the text pipes, line by line),
+// and Ctrl-C while it runs cancels it on the daemon instead of ending the CLI.
+ipc::Reply Cli::run_streaming(const OpCommand& cmd, const pugi::xml_node& request, const PipedCommand& piped) {
+    struct sigaction interrupt {}, previous {};
+    interrupt.sa_handler = on_command_interrupt;
+    sigemptyset(&interrupt.sa_mask);
+    command_interrupted = 0;
+    ::sigaction(SIGINT, &interrupt, &previous);
+    std::vector<Pipe> line_pipes;
+    for (const auto& p : piped.pipes) {
+        if (p.name == "match" || p.name == "except" || p.name == "find" || p.name == "trim") {
+            line_pipes.push_back(p);
+        }
+    }
+    auto reply = mgd_->call_streaming(
+        request, 15000ms,
+        [&](const pugi::xml_node& body) {
+            std::string text = cmd.render_progress(body);
+            if (!line_pipes.empty()) {
+                text = apply_text_pipes(text, line_pipes);
+            }
+            out_ << text << std::flush;
+        },
+        &command_interrupted);
+    ::sigaction(SIGINT, &previous, nullptr);
+    if (command_interrupted && interactive_) {
+        out_ << "\n";
+    }
+    return reply;
 }
 
 bool Cli::execute_configuration(const std::string& line) {

@@ -325,6 +325,8 @@ CommandTree make_operational_tree() {
     OpCommand history{{"show", "cli", "history"}, "Show list of previous commands", ""};
     history.local = "history";
     tree.add(history);
+    add_chassis_commands(tree);
+    add_dataplane_commands(tree);
     return tree;
 }
 

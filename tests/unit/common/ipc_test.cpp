@@ -299,3 +299,85 @@ TEST_CASE("a truncated packet frame closes that connection only") {
 TEST_CASE("garbage bytes close that connection only") {
     check_bad_input({0xde, 0xad, 0xbe, 0xef, 0x07, 0x00, 0x00, 0x00}, false, "unknown frame type 7");
 }
+
+// A streaming server: <count> sends a progress message every 20 ms until cancelled, then replies with how
+// many it sent. The idle timeout is shorter than the whole call: progress keeps the call alive.
+TEST_CASE("a streaming call: progress restarts the timeout, cancel ends it with a reply") {
+    boost::asio::io_context io;
+    Socket a(io), b(io);
+    boost::asio::local::connect_pair(a, b);
+    struct Streamer {
+        boost::asio::steady_timer timer;
+        int sent = 0;
+        bool cancelled = false;
+        Responder r;
+        explicit Streamer(boost::asio::io_context& io) : timer(io) {}
+    };
+    auto streamer = std::make_shared<Streamer>(io);
+    Handlers server;
+    server.on_rpc = [&](Connection&, const pugi::xml_node&, Responder r) {
+        streamer->r = r;
+        r.on_cancel([s = streamer] {
+            s->cancelled = true;
+            s->timer.cancel();
+            pugi::xml_document doc;
+            xml::append_text(doc, "sent", std::to_string(s->sent));
+            s->r.reply(doc);
+        });
+        auto tick = std::make_shared<std::function<void()>>();
+        *tick = [s = streamer, tick] {
+            s->timer.expires_after(20ms);
+            s->timer.async_wait([s, tick](const boost::system::error_code& ec) {
+                if (ec || s->cancelled)
+                    return;
+                pugi::xml_document doc;
+                xml::append_text(doc, "line", std::to_string(++s->sent));
+                s->r.progress(doc.document_element());
+                (*tick)();
+            });
+        };
+        (*tick)();
+    };
+    auto srv = Connection::create(std::move(a), server, nullptr);
+    auto cli = Connection::create(std::move(b), {}, nullptr);
+    srv->start();
+    cli->start();
+    std::optional<Reply> result;
+    std::vector<std::string> lines;
+    uint64_t id = 0;
+    id = cli->call(
+        "count", 100ms, [&](Reply r) { result = std::move(r); },
+        [&](const pugi::xml_node& body) {
+            lines.push_back(body.child_value());
+            if (lines.size() == 10)
+                cli->cancel(id);
+        });
+    run_until(io, [&] { return result.has_value(); });
+    REQUIRE(result);
+    CHECK(result->ok());  // 10 x 20 ms = 200 ms > the 100 ms idle timeout: progress kept it alive
+    CHECK(lines.size() >= 10);
+    CHECK(std::string(result->root().child_value("sent")) == std::to_string(lines.size()));
+}
+
+TEST_CASE("a caller that goes away cancels its streaming calls") {
+    boost::asio::io_context io;
+    Socket a(io), b(io);
+    boost::asio::local::connect_pair(a, b);
+    bool cancelled = false;
+    Handlers server;
+    server.on_rpc = [&](Connection&, const pugi::xml_node&, Responder r) {
+        r.on_cancel([&] { cancelled = true; });
+    };
+    auto srv = Connection::create(std::move(a), server, nullptr);
+    auto cli = Connection::create(std::move(b), {}, nullptr);
+    srv->start();
+    cli->start();
+    std::optional<Reply> result;
+    cli->call("monitor", 1000ms, [&](Reply r) { result = std::move(r); }, [](const pugi::xml_node&) {});
+    run_until(io, [&] { return srv->is_open() && io.stopped(); }, 50ms);
+    cli->close("CLI exited");
+    run_until(io, [&] { return cancelled; });
+    CHECK(cancelled);
+    REQUIRE(result);
+    CHECK(result->status == Reply::Status::closed);
+}

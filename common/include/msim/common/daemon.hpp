@@ -68,6 +68,10 @@ class Daemon {
                    ipc::Connection::ReplyCallback done);
     void call_peer(const std::string& daemon, std::string_view rpc_name, ipc::Duration timeout,
                    ipc::Connection::ReplyCallback done);
+    // A streaming call to a peer (see Responder::progress); returns a function that cancels it.
+    std::function<void()> call_peer_streaming(const std::string& daemon, const pugi::xml_node& request,
+                                              ipc::Duration idle_timeout, ipc::Connection::ReplyCallback done,
+                                              ipc::Connection::ProgressCallback progress);
 
     // Keeps a component object (the daemon's logic) alive as long as the Daemon, and destroys it first:
     // components own timers and sockets on io(), which must go before the io_context does.

@@ -49,6 +49,7 @@ class Cli {
     bool execute_operational(const std::string& line);
     bool execute_configuration(const std::string& line);
     bool run_local(const OpCommand& cmd, const std::vector<std::string>& args);
+    ipc::Reply run_streaming(const OpCommand& cmd, const pugi::xml_node& request, const PipedCommand& piped);
     void emit(const std::string& text, const PipedCommand& piped);
     void page(const std::string& text);
     void caret(const std::string& line, size_t offset);

@@ -41,6 +41,10 @@ struct OpCommand {
     std::function<std::string(pugi::xml_node request, const std::vector<std::string>& args)> fill;
     std::string local;  // a command the CLI runs itself: "configure", "exit", "set-cli", ...
     bool enter_is_valid = true;
+    // Streaming commands (ping, traceroute, monitor traffic): the owner sends <rpc-progress> messages
+    // before its reply; each is rendered by `render_progress` and printed at once. Ctrl-C cancels the
+    // RPC on the owner, which still replies (ping's statistics), rendered by `render`.
+    std::function<std::string(const pugi::xml_node& progress)> render_progress;
 };
 
 struct MatchError {
@@ -79,8 +83,11 @@ class CommandTree {
     Node root_;
 };
 
-// The operational commands msim knows, with their renderers.
+// The operational commands msim knows, with their renderers. Each component's commands are declared in
+// their own file (commands_<component>.cpp) and added here.
 CommandTree make_operational_tree();
+void add_chassis_commands(CommandTree& tree);    // show chassis …, request chassis … (chassisd)
+void add_dataplane_commands(CommandTree& tree);  // show interfaces/route/arp/firewall, ping, … (pfed)
 
 // Splits a command line into words (double quotes group words; a backslash escapes the next character).
 std::vector<std::string> split_words(const std::string& line);

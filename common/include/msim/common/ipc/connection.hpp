@@ -63,6 +63,16 @@ class Responder {
     // Sends a complete <rpc-reply> document built by the caller (its root must be <rpc-reply>).
     void send(pugi::xml_document& reply_doc) const;
 
+    // Streaming RPCs (ping, traceroute, monitor traffic): any number of <rpc-progress message-id="N">
+    // frames carrying `body` before the one reply. Each one restarts the caller's timeout, so for a
+    // streaming call the timeout bounds the silence between messages, not the whole call.
+    void progress(const pugi::xml_node& body) const;
+    // Runs `handler` once if the caller cancels the call (<cancel-rpc message-id="N"/>, Ctrl-C in the
+    // CLI) or the connection closes before the reply. The handler should make the work end and reply
+    // (a cancelled ping still replies with its statistics).
+    void on_cancel(std::function<void()> handler) const;
+    bool done() const { return !done_ || *done_; }
+
   private:
     std::weak_ptr<Connection> conn_;
     std::string message_id_;
@@ -85,6 +95,7 @@ struct ConnectionOptions {
 class Connection : public std::enable_shared_from_this<Connection> {
   public:
     using ReplyCallback = std::function<void(Reply)>;
+    using ProgressCallback = std::function<void(const pugi::xml_node& body)>;
 
     static std::shared_ptr<Connection> create(Socket socket, Handlers handlers, Logger* log,
                                               ConnectionOptions options = {});
@@ -94,12 +105,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
     void start();
 
     // Sends <rpc message-id="N"> wrapping a copy of `request` (an element such as <get-chassis-inventory/>).
-    void call(const pugi::xml_node& request, Duration timeout, ReplyCallback done);
-    void call(const pugi::xml_document& request, Duration timeout, ReplyCallback done) {
-        call(request.document_element(), timeout, std::move(done));
+    // Returns the call's message id (for cancel). With `progress`, <rpc-progress> frames of the call go
+    // there and each restarts the timeout.
+    uint64_t call(const pugi::xml_node& request, Duration timeout, ReplyCallback done,
+                  ProgressCallback progress = {});
+    uint64_t call(const pugi::xml_document& request, Duration timeout, ReplyCallback done,
+                  ProgressCallback progress = {}) {
+        return call(request.document_element(), timeout, std::move(done), std::move(progress));
     }
+    // Asks the peer to cancel call `id` (it still replies; the reply completes the call as usual).
+    void cancel(uint64_t id);
     // Convenience: an empty request element named `rpc_name`.
-    void call(std::string_view rpc_name, Duration timeout, ReplyCallback done);
+    uint64_t call(std::string_view rpc_name, Duration timeout, ReplyCallback done,
+                  ProgressCallback progress = {});
 
     // Sends <notification> wrapping a copy of `body`.
     void notify(const pugi::xml_node& body);
@@ -113,6 +131,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
     // Used by Responder.
     void send_xml(const pugi::xml_document& doc);
+    void set_cancel_handler(const std::string& message_id, std::function<void()> handler);
+    void clear_cancel_handler(const std::string& message_id) { cancel_handlers_.erase(message_id); }
 
   private:
     Connection(Socket socket, Handlers handlers, Logger* log, ConnectionOptions options);
@@ -127,7 +147,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     struct Pending {
         ReplyCallback done;
         std::unique_ptr<boost::asio::steady_timer> timer;
+        ProgressCallback progress;
+        Duration timeout{};
     };
+    void arm_timer(uint64_t id, Pending& pending);
 
     Socket socket_;
     Handlers handlers_;
@@ -137,6 +160,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     bool closed_reported_ = false;
     uint64_t next_id_ = 1;
     std::map<uint64_t, Pending> pending_;
+    std::map<std::string, std::function<void()>> cancel_handlers_;  // incoming calls, by message id
     std::array<uint8_t, frame_header_size> header_buf_{};
     std::vector<uint8_t> payload_;
     std::deque<std::vector<uint8_t>> write_queue_;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <csignal>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -22,6 +23,14 @@ class SyncClient {
         return call(request.document_element(), timeout);
     }
     Reply call(std::string_view rpc_name, Duration timeout = default_call_timeout);
+
+    // A streaming call (ping, monitor traffic): each <rpc-progress> body goes to `progress` as it arrives;
+    // `idle_timeout` bounds the silence between messages. While it runs, `interrupted` (set by the
+    // caller's SIGINT handler) is polled every 50 ms; once it is true the call is cancelled on the peer,
+    // which then replies (with the final statistics) as usual.
+    Reply call_streaming(const pugi::xml_node& request, Duration idle_timeout,
+                         const Connection::ProgressCallback& progress,
+                         const volatile std::sig_atomic_t* interrupted = nullptr);
 
     // Notifications that arrive while a call runs (or during poll()) go here.
     void on_notification(std::function<void(const pugi::xml_node&)> handler) { notify_ = std::move(handler); }
