@@ -1,0 +1,1 @@
+// pfed's top-level object (to be written).
