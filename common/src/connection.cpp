@@ -294,7 +294,9 @@ void Connection::cancel(uint64_t id) {
         return;
     }
     pugi::xml_document doc;
-    doc.append_child("cancel-rpc").append_attribute("message-id").set_value(static_cast<unsigned long long>(id));
+    doc.append_child("cancel-rpc")
+        .append_attribute("message-id")
+        .set_value(static_cast<unsigned long long>(id));
     send_xml(doc);
 }
 

@@ -178,7 +178,8 @@ void Daemon::call_peer(const std::string& daemon, std::string_view rpc_name, ipc
 }
 
 std::function<void()> Daemon::call_peer_streaming(const std::string& daemon, const pugi::xml_node& request,
-                                                  ipc::Duration idle_timeout, ipc::Connection::ReplyCallback done,
+                                                  ipc::Duration idle_timeout,
+                                                  ipc::Connection::ReplyCallback done,
                                                   ipc::Connection::ProgressCallback progress) {
     std::string error;
     auto conn = peer_connection(daemon, error);

@@ -256,16 +256,18 @@ void Mgd::register_configuration_rpcs() {
 void Mgd::forward(const pugi::xml_node& request, const std::string& owner, ipc::Responder responder) {
     // Streaming replies (ping, monitor traffic) pass through: progress to the CLI, Ctrl-C to the owner.
     auto cancel = daemon_.call_peer_streaming(
-        owner, request, 10000ms, [responder, owner](ipc::Reply reply) {
-        if (reply.status == ipc::Reply::Status::ok || reply.status == ipc::Reply::Status::rpc_error) {
-            // Relay the owner's reply as it is (its data or its errors).
-            pugi::xml_document doc;
-            doc.append_copy(reply.root());
-            responder.send(doc);
-            return;
-        }
-        responder.error("the " + owner + " subsystem is not responding to management requests");
-    }, [responder](const pugi::xml_node& body) { responder.progress(body); });
+        owner, request, 10000ms,
+        [responder, owner](ipc::Reply reply) {
+            if (reply.status == ipc::Reply::Status::ok || reply.status == ipc::Reply::Status::rpc_error) {
+                // Relay the owner's reply as it is (its data or its errors).
+                pugi::xml_document doc;
+                doc.append_copy(reply.root());
+                responder.send(doc);
+                return;
+            }
+            responder.error("the " + owner + " subsystem is not responding to management requests");
+        },
+        [responder](const pugi::xml_node& body) { responder.progress(body); });
     responder.on_cancel(cancel);
 }
 

@@ -2,6 +2,7 @@
 
 #include <regex.h>
 #include <algorithm>
+#include <optional>
 
 #include "internal.hpp"
 
@@ -148,10 +149,49 @@ std::vector<Step> resolve(const Schema& schema, const Level& lvl, const std::vec
     return steps;
 }
 
+// Junos takes several statements of one level in one `set` (`set … file kmd files 3 size 1m`, `… spi 2312
+// encryption algorithm 3des-cbc key ascii-text K`): after a leaf, the next words continue at the leaf's
+// level, or failing that at an enclosing one (up to the edit level). Everything is resolved before the
+// tree changes, so a bad word anywhere leaves the candidate as it was.
 CommandResult do_set(const Schema& schema, Node& root, const Level& lvl, const std::vector<Word>& words) {
-    auto steps = resolve(schema, lvl, words, 1, words.size(), WalkMode::set);
+    if (words.size() < 2)
+        throw end_error(words, "missing argument.");
+    std::vector<std::vector<Step>> statements;  // each a full path from the edit level
+    std::vector<Step> prefix;                   // the containers the next statement may continue in
+    size_t pos = 1;
+    while (pos < words.size()) {
+        size_t consumed = 0;
+        std::vector<Step> steps;
+        std::optional<ConfigError> first_error;
+        // Try the innermost level first, then the enclosing ones.
+        for (size_t keep = prefix.size() + 1; keep-- > 0;) {
+            const SchemaNode& scope = keep == 0 ? *lvl.scope : *prefix[keep - 1].schema;
+            try {
+                steps = detail::walk(schema, scope, words, pos, WalkMode::set, &consumed);
+                prefix.resize(keep);
+                break;
+            } catch (const ConfigError& e) {
+                if (!first_error)
+                    first_error = e;
+                if (statements.empty())
+                    throw;  // the first statement has no enclosing level to retry at
+            }
+        }
+        if (steps.empty())
+            throw *first_error;
+        std::vector<Step> full = prefix;
+        full.insert(full.end(), steps.begin(), steps.end());
+        const bool ends_in_leaf = !full.back().schema->is_entry_holder();
+        if (consumed < words.size() && !ends_in_leaf)
+            throw word_error(words, consumed, "syntax error.");
+        statements.push_back(full);
+        full.pop_back();  // the leaf's own level is where the next statement starts looking
+        prefix = std::move(full);
+        pos = consumed;
+    }
     Node* base = lvl.steps.empty() ? &root : detail::materialize(root, lvl.steps);
-    detail::materialize(*base, steps);
+    for (const auto& steps : statements)
+        detail::materialize(*base, steps);
     return {};
 }
 

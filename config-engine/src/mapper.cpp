@@ -107,6 +107,26 @@ std::vector<Step> walk(const Schema& schema, const SchemaNode& scope, const std:
             case NodeKind::leaf_list:
                 if (i >= words.size() && mode == WalkMode::set)
                     throw missing_argument(words, i);
+                if (mode == WalkMode::set) {
+                    // `set` takes one item or a bracketed list; what follows is another statement
+                    // (`route P next-hop A preference 5`).
+                    if (words[i].text == "[" && !words[i].quoted) {
+                        for (++i; i < words.size() && !(words[i].text == "]" && !words[i].quoted); ++i) {
+                            std::string v = words[i].text;
+                            check(sn->type, v, words, i);
+                            st.values.push_back(std::move(v));
+                        }
+                        if (i >= words.size())
+                            throw missing_argument(words, i);
+                        ++i;  // the closing bracket
+                    } else {
+                        std::string v = words[i].text;
+                        check(sn->type, v, words, i);
+                        st.values.push_back(std::move(v));
+                        ++i;
+                    }
+                    break;
+                }
                 for (; i < words.size(); ++i) {
                     if (words[i].text == "[" || words[i].text == "]")
                         continue;

@@ -9,7 +9,6 @@
 
 namespace msim::config {
 
-
 OwnedConfiguration::OwnedConfiguration(std::shared_ptr<const Schema> schema) : schema_(std::move(schema)) {}
 
 void OwnedConfiguration::load(std::string_view text) {

@@ -454,8 +454,10 @@ void on_command_interrupt(int) {
 
 // A streaming command prints each progress message as it comes (through the text pipes, line by line),
 // and Ctrl-C while it runs cancels it on the daemon instead of ending the CLI.
-ipc::Reply Cli::run_streaming(const OpCommand& cmd, const pugi::xml_node& request, const PipedCommand& piped) {
-    struct sigaction interrupt {}, previous {};
+ipc::Reply Cli::run_streaming(const OpCommand& cmd, const pugi::xml_node& request,
+                              const PipedCommand& piped) {
+    struct sigaction interrupt {
+    }, previous{};
     interrupt.sa_handler = on_command_interrupt;
     sigemptyset(&interrupt.sa_mask);
     command_interrupted = 0;

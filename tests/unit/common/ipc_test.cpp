@@ -373,8 +373,10 @@ TEST_CASE("a caller that goes away cancels its streaming calls") {
     srv->start();
     cli->start();
     std::optional<Reply> result;
-    cli->call("monitor", 1000ms, [&](Reply r) { result = std::move(r); }, [](const pugi::xml_node&) {});
-    run_until(io, [&] { return srv->is_open() && io.stopped(); }, 50ms);
+    cli->call(
+        "monitor", 1000ms, [&](Reply r) { result = std::move(r); }, [](const pugi::xml_node&) {});
+    run_until(
+        io, [&] { return srv->is_open() && io.stopped(); }, 50ms);
     cli->close("CLI exited");
     run_until(io, [&] { return cancelled; });
     CHECK(cancelled);

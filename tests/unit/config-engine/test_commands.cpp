@@ -244,3 +244,31 @@ TEST_CASE("completions: keywords, markers, help, configured names, enums") {
     CHECK(many.size() == 251);
     CHECK(us < 20000);
 }
+
+TEST_CASE("set: several statements of one level in one command, as Junos takes them") {
+    auto s = Schema::load(MSIM_YANG_DIR);
+    Node root;
+    run_command(*s, root, {}, "set security traceoptions file kmd files 3 size 1m");
+    run_command(*s, root, {}, "set routing-options static route 10.2.2.0/24 next-hop 10.5.5.6 preference 7");
+    run_command(*s, root, {}, "set routing-options static route 10.3.3.0/24 next-hop [ 10.5.5.6 10.5.5.7 ]");
+    run_command(
+        *s, root, {},
+        "set security ipsec security-association sa1 manual direction bidirectional protocol esp spi 2312 "
+        "encryption algorithm 3des-cbc key ascii-text 123456789012345678901234");
+    const std::string text = print_text(root);
+    CHECK(text.find("file kmd {\n            files 3;\n            size 1m;") != std::string::npos);
+    CHECK(text.find("next-hop 10.5.5.6;\n            preference 7;") != std::string::npos);
+    CHECK(text.find("route 10.3.3.0/24 next-hop [ 10.5.5.6 10.5.5.7 ];") != std::string::npos);
+    CHECK(text.find("spi 2312;") != std::string::npos);
+    CHECK(text.find("algorithm 3des-cbc;") != std::string::npos);
+    // A bad word anywhere: an error at that word, and nothing of the command is set.
+    const std::string before = print_text(root);
+    try {
+        run_command(*s, root, {}, "set security traceoptions file other files 4 bogus 1m");
+        FAIL("expected an error");
+    } catch (const ConfigError& e) {
+        CHECK(std::string(e.what()).find("syntax error") != std::string::npos);
+        CHECK(e.word_index == 7);
+    }
+    CHECK(print_text(root) == before);
+}

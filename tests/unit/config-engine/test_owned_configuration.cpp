@@ -41,12 +41,14 @@ routing-options {
 })");
     pugi::xml_document doc;
     auto list = doc.append_child("validate-configuration").append_child("configuration-changes");
-    add_change(list, "create", "interfaces fe-0/0/2",
-               "interfaces {\n    fe-0/0/2 {\n        unit 0 {\n            family inet {\n                address "
-               "10.5.5.5/30;\n            }\n        }\n    }\n}\n");
-    add_change(list, "modify", "interfaces fe-0/0/1",
-               "interfaces {\n    fe-0/0/1 {\n        description LAN;\n        unit 0 {\n            family inet "
-               "{\n                address 10.1.1.2/24;\n            }\n        }\n    }\n}\n");
+    add_change(
+        list, "create", "interfaces fe-0/0/2",
+        "interfaces {\n    fe-0/0/2 {\n        unit 0 {\n            family inet {\n                address "
+        "10.5.5.5/30;\n            }\n        }\n    }\n}\n");
+    add_change(
+        list, "modify", "interfaces fe-0/0/1",
+        "interfaces {\n    fe-0/0/1 {\n        description LAN;\n        unit 0 {\n            family inet "
+        "{\n                address 10.1.1.2/24;\n            }\n        }\n    }\n}\n");
     add_change(list, "delete", "routing-options static route 10.2.2.0/24",
                "routing-options {\n    static {\n        route 10.2.2.0/24 next-hop 10.5.5.6;\n    }\n}\n");
     const Node after = owned.with_changes(doc.document_element());
