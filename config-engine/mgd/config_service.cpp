@@ -400,7 +400,92 @@ CommandOutcome ConfigService::enter_configuration(CliSession& s, EditMode mode) 
     return out;
 }
 
+namespace {
+
+// Configuration-mode commands and the options of those that take keywords, with Junos help texts.
+const std::vector<std::pair<std::string, std::string>>& configuration_verbs() {
+    static const std::vector<std::pair<std::string, std::string>> verbs = {
+        {"activate", "Remove the inactive tag from a statement"},
+        {"annotate", "Annotate the statement with a comment"},
+        {"commit", "Commit current set of changes"},
+        {"copy", "Copy a statement"},
+        {"deactivate", "Add the inactive tag to a statement"},
+        {"delete", "Delete a data element"},
+        {"edit", "Edit a sub-element"},
+        {"exit", "Exit from this level"},
+        {"help", "Provide help information"},
+        {"insert", "Insert a new ordered data element"},
+        {"load", "Load configuration from ASCII file"},
+        {"quit", "Quit from this level"},
+        {"rename", "Rename a statement"},
+        {"rollback", "Roll back to previous committed configuration"},
+        {"run", "Run an operational-mode command"},
+        {"save", "Save configuration to ASCII file"},
+        {"set", "Set a parameter"},
+        {"show", "Show a parameter"},
+        {"status", "Show users currently editing configuration"},
+        {"top", "Exit to top level of configuration"},
+        {"up", "Exit one level of configuration"},
+        {"wildcard", "Wildcard operations"},
+    };
+    return verbs;
+}
+
+const std::map<std::string, std::vector<std::pair<std::string, std::string>>>& verb_options() {
+    static const std::map<std::string, std::vector<std::pair<std::string, std::string>>> options = {
+        {"commit",
+         {{"and-quit", "Quit configuration mode if commit succeeds"},
+          {"check", "Check correctness of syntax; do not apply changes"},
+          {"comment", "Message to write to commit log"},
+          {"confirmed", "Automatically rollback if not confirmed"}}},
+        {"load",
+         {{"merge", "Merge contents with existing configuration"},
+          {"override", "Override existing configuration"},
+          {"patch", "Load patch file into configuration"},
+          {"replace", "Replace configuration data"},
+          {"set", "Execute set of commands on existing configuration"}}},
+        {"exit", {{"configuration-mode", "Exit from configuration mode"}}},
+    };
+    return options;
+}
+
+}  // namespace
+
 std::vector<config::Completion> ConfigService::complete(CliSession& s, const std::string& line) const {
+    // The command word itself (and the keywords of commit, load, exit) are listed here; the statement
+    // paths after set/delete/show/... come from the schema.
+    std::istringstream in(line);
+    std::vector<std::string> words;
+    for (std::string w; in >> w;) {
+        words.push_back(w);
+    }
+    const bool typing_word = !line.empty() && line.back() != ' ';
+    std::string partial;
+    if (typing_word && !words.empty()) {
+        partial = words.back();
+        words.pop_back();
+    }
+    auto listed = [&](const std::vector<std::pair<std::string, std::string>>& items, bool enter) {
+        std::vector<config::Completion> out;
+        if (enter && partial.empty()) {
+            out.push_back({' ', "<[Enter]>", "Execute this command"});
+        }
+        for (const auto& [name, help] : items) {
+            if (name.compare(0, partial.size(), partial) == 0) {
+                out.push_back({' ', name, help});
+            }
+        }
+        return out;
+    };
+    if (words.empty()) {
+        return listed(configuration_verbs(), false);
+    }
+    if (words.size() == 1) {
+        auto it = verb_options().find(words[0]);
+        if (it != verb_options().end()) {
+            return listed(it->second, words[0] != "load");
+        }
+    }
     const Node& tree =
         s.mode == EditMode::private_db && s.private_candidate ? *s.private_candidate : shared_candidate_;
     return config::completions(*schema_, tree, s.edit_path, line);

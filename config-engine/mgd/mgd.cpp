@@ -61,7 +61,16 @@ Mgd::Mgd(Daemon& daemon) : daemon_(daemon) {
     daemon_.register_rpc("get-software-information",
                          [this](const pugi::xml_node&, ipc::Responder r) { get_software_information(r); });
     for (const auto& [rpc, owner] : rpc_owners()) {
-        daemon_.register_rpc(rpc, [this, owner = owner](const pugi::xml_node& request, ipc::Responder r) {
+        daemon_.register_session_rpc(rpc, [this, owner = owner](ipc::Connection& conn,
+                                                                const pugi::xml_node& request,
+                                                                ipc::Responder r) {
+            // Authorization lives here, not in the CLI: a read-only user may only look (get-… RPCs).
+            // Connections without a CLI session are the router's own daemons and tools.
+            if (const CliSession* s = config_->session_of(conn);
+                s && s->user_class == "read-only" && std::string_view(request.name()).rfind("get-", 0) != 0) {
+                r.error("permission denied: class read-only may not run " + std::string(request.name()));
+                return;
+            }
             forward(request, owner, r);
         });
     }
@@ -177,11 +186,15 @@ void Mgd::register_session_rpcs() {
             pugi::xml_document doc;
             auto list = doc.append_child("completions");
             try {
+                // Attributes, and only the non-empty ones: a `?` after a list keyword may list tens of
+                // thousands of configured names, and this keeps that reply small and quick to parse.
                 for (const auto& c : config_->complete(*s, request.child_value("line"))) {
                     auto item = list.append_child("completion");
-                    xml::append_text(item, "marker", std::string(1, c.marker));
-                    xml::append_text(item, "name", c.name);
-                    xml::append_text(item, "help", c.help);
+                    item.append_attribute("name").set_value(c.name.c_str());
+                    if (!c.help.empty())
+                        item.append_attribute("help").set_value(c.help.c_str());
+                    if (c.marker != ' ')
+                        item.append_attribute("marker").set_value(std::string(1, c.marker).c_str());
                 }
             } catch (const std::exception&) {
                 // No completions for a line that does not parse.

@@ -28,24 +28,6 @@ namespace {
 // pointer, set for the duration of run_interactive().
 Cli* interactive_cli = nullptr;
 
-std::string format_completions(const std::vector<Completion>& items) {
-    std::string out = "Possible completions:\n";
-    for (const auto& c : items) {
-        std::string name = std::string(1, c.marker) + " " + c.name;
-        if (c.help.empty()) {
-            out += name + "\n";
-            continue;
-        }
-        if (name.size() < 23) {
-            name.resize(23, ' ');
-        } else {
-            name += "  ";
-        }
-        out += name + c.help + "\n";
-    }
-    return out;
-}
-
 int on_question_mark(int, int) {
     if (!interactive_cli)
         return 0;
@@ -104,6 +86,24 @@ bool starts_word(const std::string& full, const std::string& word) {
 }
 
 }  // namespace
+
+std::string format_completions(const std::vector<Completion>& items) {
+    std::string out = "Possible completions:\n";
+    for (const auto& c : items) {
+        std::string name = std::string(1, c.marker) + " " + c.name;
+        if (c.help.empty()) {
+            out += name + "\n";
+            continue;
+        }
+        if (name.size() < 23) {
+            name.resize(23, ' ');
+        } else {
+            name += "  ";
+        }
+        out += name + c.help + "\n";
+    }
+    return out;
+}
 
 std::vector<std::string> split_command_list(const std::string& text, bool semicolons_separate) {
     std::vector<std::string> lines;
@@ -194,8 +194,9 @@ std::vector<Completion> Cli::completions_for(const std::string& text) {
         xml::append_text(req.append_child("complete-configuration-command"), "line", text);
         auto reply = mgd_->call(req, 5000ms);
         for (auto c : reply.root().child("completions").children("completion")) {
-            const std::string marker = c.child_value("marker");
-            items.push_back({c.child_value("name"), c.child_value("help"), marker.empty() ? ' ' : marker[0]});
+            const char* marker = c.attribute("marker").value();
+            items.push_back(
+                {c.attribute("name").value(), c.attribute("help").value(), *marker ? *marker : ' '});
         }
         return items;
     }

@@ -41,7 +41,11 @@ expect_contains "Ctrl-C abandons the line, the next command runs" "$(screen)" "U
 
 type_keys 'configure' Enter
 expect_contains "configuration banner and prompt" "$(screen)" "$(printf '[edit]\nroot@default#')"
-type_keys 'set system host-name ?'
+type_keys '?'
+expect_contains "? on an empty configuration line lists the commands" "$(screen)" "  set                  Set a parameter"
+type_keys C-u 'commit ?'
+expect_contains "? after commit lists its options" "$(screen)" "  confirmed            Automatically rollback if not confirmed"
+type_keys C-u 'set system host-name ?'
 expect_contains "? on a value shows the placeholder" "$(screen)" "Possible completions:"
 type_keys C-u 'set system host-name tty-router' Enter
 type_keys 'edit system' Enter

@@ -77,6 +77,9 @@ class Cli {
     std::vector<std::pair<std::string, std::string>> history_;  // time, command
 };
 
+// The `Possible completions:` listing in Junos columns.
+std::string format_completions(const std::vector<Completion>& items);
+
 // Splits text into command lines at newlines and, for `-c` text, at ';' outside double quotes (a file or
 // stdin may carry configuration text, whose ';' is not a separator).
 std::vector<std::string> split_command_list(const std::string& text, bool semicolons_separate = true);
