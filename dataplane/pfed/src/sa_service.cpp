@@ -1,0 +1,165 @@
+#include "msim/pfed/sa_service.hpp"
+
+#include <unistd.h>
+#include <chrono>
+
+#include "msim/common/xml.hpp"
+#include "msim/ipsec/sa_xml.hpp"
+
+namespace msim::pfed {
+
+namespace {
+
+std::string message_of(const ipsec::Status& s) {
+    return s.ok() ? std::string() : s.error().message;
+}
+
+}  // namespace
+
+void register_sa_rpcs(Daemon& daemon, SaHost& host) {
+    const std::string epoch =
+        std::to_string(::getpid()) + "-" +
+        std::to_string(std::chrono::system_clock::now().time_since_epoch() / std::chrono::microseconds(1));
+
+    daemon.register_rpc("get-es-bindings", [&host, epoch](const pugi::xml_node&, ipc::Responder r) {
+        pugi::xml_document doc;
+        auto root = doc.append_child("es-bindings");
+        xml::append_text(root, "epoch", epoch);
+        for (const auto& b : host.es_bindings()) {
+            auto el = root.append_child("binding");
+            xml::append_text(el, "unit", b.unit);
+            xml::append_text(el, "pic", b.pic);
+            xml::append_text(el, "ipsec-sa", b.ipsec_sa);
+            xml::append_text(el, "source", b.tunnel_source);
+            xml::append_text(el, "destination", b.tunnel_destination);
+            if (b.online)
+                el.append_child("online");
+        }
+        r.reply(doc);
+    });
+
+    daemon.register_rpc("sa-changes", [&host](const pugi::xml_node& request, ipc::Responder r) {
+        pugi::xml_document doc;
+        auto results = doc.append_child("sa-change-results");
+        size_t index = 0, done = 0;
+        for (auto op : request.children()) {
+            if (op.type() != pugi::node_element)
+                continue;
+            const std::string kind = op.name();
+            std::string error;
+            dataplane::EsPic* pic = host.es_pic(op.child_value("pic"));
+            if (!pic) {
+                error = std::string("no ES PIC ") + op.child_value("pic") + " online";
+            } else if (kind == "add") {
+                auto config = ipsec::parse_sa_config(op.child("sa"), error);
+                if (config) {
+                    auto& backend = pic->sa_backend();
+                    (void)backend.del_sa(ipsec::key_of(*config));  // an add replaces
+                    error = message_of(backend.add_sa(*config));
+                }
+            } else if (kind == "delete") {
+                auto key = ipsec::parse_sa_key(op.child("sa-key"), error);
+                if (key) {
+                    error = message_of(pic->sa_backend().del_sa(*key));
+                }
+            } else {
+                error = "unknown change <" + kind + ">";
+            }
+            if (error.empty()) {
+                ++done;
+            } else {
+                auto f = results.append_child("failed");
+                xml::append_text(f, "index", std::to_string(index));
+                xml::append_text(f, "message", error);
+            }
+            ++index;
+        }
+        xml::append_text(results, "done", std::to_string(done));
+        r.reply(doc);
+    });
+
+    daemon.register_rpc("get-sa-states", [&host](const pugi::xml_node&, ipc::Responder r) {
+        pugi::xml_document doc;
+        auto root = doc.append_child("sa-states");
+        for (const auto& name : host.es_pics()) {
+            dataplane::EsPic* pic = host.es_pic(name);
+            if (!pic)
+                continue;
+            auto el = root.append_child("pic-sas");
+            xml::append_text(el, "pic", name);
+            auto& backend = pic->sa_backend();
+            for (const auto& key : backend.list_sas()) {
+                auto state = backend.query_sa(key);
+                if (state.ok()) {
+                    ipsec::append_sa_state(el, *state);
+                }
+            }
+        }
+        r.reply(doc);
+    });
+
+    daemon.register_rpc("sa-get-spi", [&host](const pugi::xml_node& request, ipc::Responder r) {
+        dataplane::EsPic* pic = host.es_pic(request.child_value("pic"));
+        const std::string_view proto = request.child_value("protocol");
+        auto dst = ipsec::parse_ipv4(request.child_value("destination"));
+        if (!pic || !dst || (proto != "esp" && proto != "ah" && proto != "bundle")) {
+            r.error(!pic ? "no such ES PIC online" : "bad protocol or destination");
+            return;
+        }
+        auto spi = pic->sa_backend().get_spi(proto == "esp"  ? ipsec::Protocol::esp
+                                             : proto == "ah" ? ipsec::Protocol::ah
+                                                             : ipsec::Protocol::bundle,
+                                             *dst);
+        if (!spi.ok()) {
+            r.error(spi.error().message);
+            return;
+        }
+        pugi::xml_document doc;
+        xml::append_text(doc, "spi", std::to_string(*spi));
+        r.reply(doc);
+    });
+
+    daemon.register_rpc("sa-query", [&host](const pugi::xml_node& request, ipc::Responder r) {
+        std::string error;
+        dataplane::EsPic* pic = host.es_pic(request.child_value("pic"));
+        auto key = ipsec::parse_sa_key(request.child("sa-key"), error);
+        if (!pic || !key) {
+            r.error(!pic ? "no such ES PIC online" : error);
+            return;
+        }
+        auto state = pic->sa_backend().query_sa(*key);
+        if (!state.ok()) {
+            r.error(state.error().message);
+            return;
+        }
+        pugi::xml_document doc;
+        ipsec::append_sa_state(doc, *state);
+        r.reply(doc);
+    });
+
+    daemon.register_rpc("sa-update", [&host](const pugi::xml_node& request, ipc::Responder r) {
+        std::string error;
+        dataplane::EsPic* pic = host.es_pic(request.child_value("pic"));
+        auto key = ipsec::parse_sa_key(request.child("sa-key"), error);
+        auto src = ipsec::parse_ipv4(request.child_value("source"));
+        auto dst = ipsec::parse_ipv4(request.child_value("destination"));
+        if (!pic || !key || !src || !dst) {
+            r.error(!pic ? "no such ES PIC online" : !key ? error : "bad source or destination");
+            return;
+        }
+        ipsec::SaEndpoints endpoints{*src, *dst, std::nullopt};
+        if (auto u = request.child("udp-encapsulation")) {
+            endpoints.udp_encapsulation = ipsec::UdpEncapsulation{
+                static_cast<uint16_t>(u.child("source-port").text().as_uint(4500)),
+                static_cast<uint16_t>(u.child("destination-port").text().as_uint(4500))};
+        }
+        auto status = pic->sa_backend().update_sa(*key, endpoints);
+        if (!status.ok()) {
+            r.error(status.error().message);
+            return;
+        }
+        r.reply_ok();
+    });
+}
+
+}  // namespace msim::pfed

@@ -1,0 +1,62 @@
+// ipsecd, the SA manager: keeps the SA database of the router and installs it into the ES PIC models of
+// pfed through the narrow SA backend over IPC (msim/ipsec/sa_xml.hpp). The database is derived from state
+// that survives ipsecd: the committed configuration (manual SAs, fetched from mgd at start and moved
+// forward by commits) and pfed's es- unit bindings. Installation is a reconciliation: what should be
+// installed is compared with what pfed has, and one batch of changes (`sa-changes`) fixes the
+// difference — after a commit, a PIC going offline or online, pfed restarting (its epoch changes) or
+// ipsecd restarting (it starts from what pfed reports). A commit that edits one SA touches only that SA.
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "msim/common/daemon.hpp"
+#include "msim/config/owned_configuration.hpp"
+#include "msim/ipsecd/sa_plan.hpp"
+
+namespace msim::ipsecd {
+
+class Ipsecd {
+  public:
+    Ipsecd(Daemon& daemon, std::shared_ptr<const config::Schema> schema);
+    ~Ipsecd();
+    // Registers the hooks and RPCs and starts fetching the configuration and polling pfed.
+    void start();
+
+  private:
+    struct Installed {
+        std::string pic;
+        std::string fingerprint;  // everything that matters about the SA, keys included ("" = unknown)
+        ipsec::SaConfig config;
+    };
+
+    void fetch_configuration();
+    void poll_pfed();
+    void schedule_poll(std::chrono::milliseconds delay);
+    void reconcile();
+    void show_security_associations(const pugi::xml_node& request, ipc::Responder r);
+
+    Daemon& daemon_;
+    config::OwnedConfiguration owned_;
+    bool have_configuration_ = false;
+    std::map<std::string, ManualSa> manual_;
+    std::vector<EsBinding> bindings_;
+    std::string pfed_epoch_;                      // "" until pfed answered once
+    bool know_installed_ = false;                 // installed_ reflects pfed (after the first listing)
+    std::map<std::string, Installed> installed_;  // by key (pic + SaKey)
+    bool reconciling_ = false;
+    bool reconcile_again_ = false;
+    std::map<std::string, std::string> failures_;  // key -> last error, logged once
+    boost::asio::steady_timer poll_timer_;
+    boost::asio::steady_timer config_timer_;
+};
+
+// The key ipsecd files an installed SA under: "es-0/1/0 inbound esp 2312 10.5.5.5".
+std::string installed_key(const std::string& pic, const ipsec::SaKey& key);
+// Everything about an SA that requires reinstalling it when it changes (keys included).
+std::string fingerprint(const ipsec::SaConfig& config);
+
+}  // namespace msim::ipsecd

@@ -1,0 +1,70 @@
+// What ipsecd installs: the manual SAs of the committed configuration (`security ipsec
+// security-association NAME manual direction …`), bound to the ES PIC that carries them. On the M-series
+// the binding is the es- unit: `interfaces es-0/1/0 unit 0 { tunnel { source S; destination D; } family
+// inet ipsec-sa NAME; }` names the SA, gives its outer addresses, and puts it on that PIC. pfed reports
+// those bindings (it owns `interfaces`); ipsecd turns SA + binding into SaConfigs, one per direction (a
+// bidirectional SA is an inbound and an outbound SA with the same SPI and keys).
+#pragma once
+
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "msim/config/tree.hpp"
+#include "msim/ipsec/types.hpp"
+
+namespace msim::ipsecd {
+
+struct ManualSaDirection {
+    std::string direction;  // inbound, outbound or bidirectional
+    ipsec::Protocol protocol = ipsec::Protocol::esp;
+    std::uint32_t spi = 0;
+    std::uint32_t auxiliary_spi = 0;
+    ipsec::Cipher cipher = ipsec::Cipher::null;
+    std::vector<std::uint8_t> cipher_key;
+    ipsec::Integrity integrity = ipsec::Integrity::none;
+    std::vector<std::uint8_t> integrity_key;
+};
+
+struct ManualSa {
+    std::string name;
+    std::string description;
+    ipsec::Mode mode = ipsec::Mode::tunnel;
+    std::vector<ManualSaDirection> directions;
+};
+
+// A statement ipsecd cannot use (a key that does not decode, an algorithm the PIC lacks), with the
+// Junos path of the statement.
+struct SaConfigError : std::runtime_error {
+    SaConfigError(std::string path_, const std::string& message)
+        : std::runtime_error(message), path(std::move(path_)) {}
+    std::string path;  // "[edit security ipsec security-association sa1 manual direction bidirectional]"
+};
+
+// The manual SAs under `security ipsec` of ipsecd's owned configuration (keys decoded from $9$).
+// Dynamic SAs are kmd's. Throws SaConfigError.
+std::map<std::string, ManualSa> manual_sas(const config::Node& owned_root);
+
+// An es- unit that names an SA (reported by pfed).
+struct EsBinding {
+    std::string unit;                    // es-0/1/0.0
+    std::string pic;                     // es-0/1/0
+    std::string sa_name;                 // its family inet ipsec-sa
+    ipsec::Ipv4Address source = 0;       // tunnel source (local)
+    ipsec::Ipv4Address destination = 0;  // tunnel destination (remote)
+    bool online = true;                  // the PIC is online
+    friend bool operator==(const EsBinding&, const EsBinding&) = default;
+};
+
+struct PlannedSa {
+    std::string pic;
+    ipsec::SaConfig config;
+};
+
+// Every SaConfig to install: for each online binding whose SA is a manual SA, one per direction.
+// An SA that no es- unit names is not installed (it has no endpoints and no PIC).
+std::vector<PlannedSa> plan_manual_sas(const std::map<std::string, ManualSa>& sas,
+                                       const std::vector<EsBinding>& bindings);
+
+}  // namespace msim::ipsecd

@@ -1,0 +1,347 @@
+#include "msim/ipsecd/ipsecd.hpp"
+
+#include <set>
+#include <sstream>
+
+#include "msim/common/xml.hpp"
+#include "msim/config/error.hpp"
+#include "msim/ipsec/sa_xml.hpp"
+
+namespace msim::ipsecd {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto poll_interval = 1000ms;
+constexpr auto pfed_timeout = 30000ms;
+
+std::optional<EsBinding> parse_binding(const pugi::xml_node& b) {
+    EsBinding out;
+    out.unit = b.child_value("unit");
+    out.pic = b.child_value("pic");
+    out.sa_name = b.child_value("ipsec-sa");
+    auto src = ipsec::parse_ipv4(b.child_value("source"));
+    auto dst = ipsec::parse_ipv4(b.child_value("destination"));
+    if (out.pic.empty() || out.sa_name.empty() || !src || !dst) {
+        return std::nullopt;  // a unit without tunnel endpoints carries no SA yet
+    }
+    out.source = *src;
+    out.destination = *dst;
+    out.online = bool(b.child("online"));
+    return out;
+}
+
+}  // namespace
+
+std::string installed_key(const std::string& pic, const ipsec::SaKey& key) {
+    return pic + " " + std::string(ipsec::to_string(key.direction)) + " " +
+           std::string(ipsec::to_string(key.protocol)) + " " + std::to_string(key.spi) + " " +
+           ipsec::format_ipv4(key.destination);
+}
+
+std::string fingerprint(const ipsec::SaConfig& config) {
+    pugi::xml_document doc;
+    ipsec::append_sa_config(doc, config);
+    return xml::to_string(doc);
+}
+
+Ipsecd::Ipsecd(Daemon& daemon, std::shared_ptr<const config::Schema> schema)
+    : daemon_(daemon), owned_(std::move(schema)), poll_timer_(daemon.io()), config_timer_(daemon.io()) {}
+
+Ipsecd::~Ipsecd() = default;
+
+void Ipsecd::start() {
+    // validate: the changes must parse and every manual SA's keys must decode into what the PIC takes.
+    daemon_.on_validate_configuration([this](const pugi::xml_node& changes, ipc::Responder r) {
+        try {
+            manual_sas(owned_.with_changes(changes));
+            r.reply_ok();
+        } catch (const SaConfigError& e) {
+            r.error(e.what(), e.path);
+        } catch (const std::exception& e) {
+            r.error(e.what());
+        }
+    });
+    daemon_.on_apply_configuration([this](const pugi::xml_node& changes, ipc::Responder r) {
+        try {
+            auto tree = owned_.with_changes(changes);
+            manual_ = manual_sas(tree);
+            owned_.replace(std::move(tree));
+            have_configuration_ = true;
+            r.reply_ok();
+            reconcile();
+        } catch (const std::exception& e) {
+            r.error(std::string("ipsecd could not apply the configuration: ") + e.what());
+        }
+    });
+    daemon_.register_rpc(
+        "get-security-associations-information",
+        [this](const pugi::xml_node& request, ipc::Responder r) { show_security_associations(request, r); });
+    fetch_configuration();
+    schedule_poll(0ms);
+}
+
+// At start (and after a restart) the committed configuration comes from mgd, which may not be up yet.
+void Ipsecd::fetch_configuration() {
+    pugi::xml_document req;
+    xml::append_text(req.append_child("get-owned-configuration"), "daemon", "ipsecd");
+    daemon_.call_peer("mgd", req.document_element(), 10000ms, [this](ipc::Reply reply) {
+        if (!reply.ok()) {
+            config_timer_.expires_after(1000ms);
+            config_timer_.async_wait([this](const boost::system::error_code& ec) {
+                if (!ec)
+                    fetch_configuration();
+            });
+            return;
+        }
+        if (have_configuration_) {
+            return;  // a commit's apply arrived first: it is newer
+        }
+        try {
+            owned_.load(reply.root().child("configuration-text").child_value("configuration-output"));
+            manual_ = manual_sas(owned_.tree());
+            have_configuration_ = true;
+            daemon_.log().log("ipsecd: " + std::to_string(manual_.size()) +
+                              " manual SAs in the configuration");
+            reconcile();
+        } catch (const std::exception& e) {
+            daemon_.log().error(std::string("ipsecd: cannot use the committed configuration: ") + e.what());
+        }
+    });
+}
+
+void Ipsecd::schedule_poll(std::chrono::milliseconds delay) {
+    poll_timer_.expires_after(delay);
+    poll_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec)
+            poll_pfed();
+    });
+}
+
+// pfed's es- unit bindings and its epoch (which changes when pfed restarts and so has no SAs).
+void Ipsecd::poll_pfed() {
+    daemon_.call_peer("pfed", "get-es-bindings", 5000ms, [this](ipc::Reply reply) {
+        if (!reply.ok()) {
+            schedule_poll(poll_interval);
+            return;
+        }
+        auto root = reply.root().child("es-bindings");
+        const std::string epoch = root.child_value("epoch");
+        std::vector<EsBinding> bindings;
+        for (auto b : root.children("binding")) {
+            if (auto parsed = parse_binding(b)) {
+                bindings.push_back(std::move(*parsed));
+            }
+        }
+        bool changed = bindings != bindings_;
+        bindings_ = std::move(bindings);
+        if (epoch != pfed_epoch_) {
+            if (!pfed_epoch_.empty()) {
+                daemon_.log().log("ipsecd: pfed restarted; reinstalling SAs");
+            }
+            pfed_epoch_ = epoch;
+            know_installed_ = false;
+            installed_.clear();
+            changed = true;
+        }
+        if (changed || !failures_.empty()) {
+            reconcile();
+        }
+        schedule_poll(poll_interval);
+    });
+}
+
+void Ipsecd::reconcile() {
+    if (!have_configuration_ || pfed_epoch_.empty()) {
+        return;
+    }
+    if (reconciling_) {
+        reconcile_again_ = true;
+        return;
+    }
+    reconciling_ = true;
+    auto finish = [this] {
+        reconciling_ = false;
+        if (reconcile_again_) {
+            reconcile_again_ = false;
+            reconcile();
+        }
+    };
+    if (!know_installed_) {
+        // What pfed already carries (ipsecd restarted, pfed did not): start from that, fingerprints
+        // unknown, so everything wanted is installed again and everything else removed.
+        daemon_.call_peer("pfed", "get-sa-states", pfed_timeout, [this, finish](ipc::Reply reply) {
+            if (reply.ok()) {
+                installed_.clear();
+                for (auto pic : reply.root().child("sa-states").children("pic-sas")) {
+                    const std::string pic_name = pic.child_value("pic");
+                    for (auto st : pic.children("sa-state")) {
+                        std::string error;
+                        if (auto state = ipsec::parse_sa_state(st, error)) {
+                            installed_[installed_key(pic_name, ipsec::key_of(state->config))] = {
+                                pic_name, "", state->config};
+                        }
+                    }
+                }
+                know_installed_ = true;
+            }
+            finish();
+            if (know_installed_) {
+                reconcile();
+            }
+        });
+        return;
+    }
+    std::map<std::string, PlannedSa> wanted;
+    for (auto& p : plan_manual_sas(manual_, bindings_)) {
+        const std::string key = installed_key(p.pic, ipsec::key_of(p.config));
+        wanted.emplace(key, std::move(p));
+    }
+    pugi::xml_document req;
+    auto changes = req.append_child("sa-changes");
+    struct Op {
+        bool add;
+        std::string key;
+        PlannedSa planned;
+    };
+    auto ops = std::make_shared<std::vector<Op>>();
+    for (const auto& [key, inst] : installed_) {
+        auto it = wanted.find(key);
+        if (it == wanted.end() || fingerprint(it->second.config) != inst.fingerprint) {
+            auto del = changes.append_child("delete");
+            xml::append_text(del, "pic", inst.pic);
+            ipsec::append_sa_key(del, ipsec::key_of(inst.config));
+            ops->push_back({false, key, {inst.pic, inst.config}});
+        }
+    }
+    for (const auto& [key, planned] : wanted) {
+        auto it = installed_.find(key);
+        if (it == installed_.end() || it->second.fingerprint != fingerprint(planned.config)) {
+            auto add = changes.append_child("add");
+            xml::append_text(add, "pic", planned.pic);
+            ipsec::append_sa_config(add, planned.config);
+            ops->push_back({true, key, planned});
+        }
+    }
+    if (ops->empty()) {
+        failures_.clear();
+        finish();
+        return;
+    }
+    daemon_.call_peer("pfed", changes, pfed_timeout, [this, ops, finish](ipc::Reply reply) {
+        if (!reply.ok()) {
+            // pfed went away or refused the whole batch: the next poll tries again.
+            failures_["*"] = reply.error_message;
+            finish();
+            return;
+        }
+        std::map<size_t, std::string> failed;
+        for (auto f : reply.root().child("sa-change-results").children("failed")) {
+            failed[f.child("index").text().as_ullong()] = f.child_value("message");
+        }
+        std::map<std::string, std::string> failures;
+        for (size_t i = 0; i < ops->size(); ++i) {
+            const Op& op = (*ops)[i];
+            auto bad = failed.find(i);
+            if (bad != failed.end()) {
+                if (!failures_.count(op.key)) {
+                    daemon_.log().error("ipsecd: cannot " + std::string(op.add ? "install" : "remove") +
+                                        " SA " + op.planned.config.name + " (" + op.key +
+                                        "): " + bad->second);
+                }
+                failures[op.key] = bad->second;
+                if (!op.add) {
+                    installed_.erase(op.key);  // pfed does not have it: nothing to remove
+                }
+                continue;
+            }
+            if (op.add) {
+                installed_[op.key] = {op.planned.pic, fingerprint(op.planned.config), op.planned.config};
+                daemon_.log().log("ipsecd: SA " + op.planned.config.name + " installed (" + op.key + ")");
+            } else {
+                installed_.erase(op.key);
+                daemon_.log().log("ipsecd: SA " + op.planned.config.name + " removed (" + op.key + ")");
+            }
+        }
+        failures_ = std::move(failures);
+        finish();
+    });
+}
+
+// show ipsec security-associations [brief|detail] [NAME]: the configured manual SAs, each with the PIC
+// and the installed directions and their counters (from pfed).
+void Ipsecd::show_security_associations(const pugi::xml_node& request, ipc::Responder r) {
+    const std::string wanted = request.child_value("sa-name");
+    daemon_.call_peer("pfed", "get-sa-states", 10000ms, [this, wanted, r](ipc::Reply reply) {
+        std::map<std::string, std::vector<std::pair<std::string, ipsec::SaState>>> states;  // by SA name
+        if (reply.ok()) {
+            for (auto pic : reply.root().child("sa-states").children("pic-sas")) {
+                for (auto st : pic.children("sa-state")) {
+                    std::string error;
+                    if (auto state = ipsec::parse_sa_state(st, error)) {
+                        states[state->config.name].emplace_back(pic.child_value("pic"), std::move(*state));
+                    }
+                }
+            }
+        }
+        pugi::xml_document doc;
+        auto info = doc.append_child("ipsec-security-associations-information");
+        if (!wanted.empty() && !manual_.count(wanted)) {
+            r.error("security association " + wanted + " does not exist");
+            return;
+        }
+        for (const auto& [name, sa] : manual_) {
+            if (!wanted.empty() && name != wanted) {
+                continue;
+            }
+            auto block = info.append_child("ipsec-security-associations-block");
+            xml::append_text(block, "sa-name", name);
+            xml::append_text(block, "sa-type", "manual");
+            xml::append_text(block, "sa-mode", ipsec::to_string(sa.mode));
+            auto found = states.find(name);
+            const bool installed = found != states.end() && !found->second.empty();
+            xml::append_text(block, "sa-block-state", installed ? "up" : "down");
+            if (!installed) {
+                const bool bound = std::any_of(bindings_.begin(), bindings_.end(),
+                                               [&](const EsBinding& b) { return b.sa_name == name; });
+                xml::append_text(block, "sa-reason",
+                                 reply.ok() ? (bound ? "PIC offline" : "no es- interface names this SA")
+                                            : "pfed not responding");
+                continue;
+            }
+            for (const auto& [pic, st] : found->second) {
+                const auto& c = st.config;
+                auto sa_el = block.append_child("ipsec-security-associations");
+                xml::append_text(sa_el, "sa-direction", ipsec::to_string(c.direction));
+                xml::append_text(sa_el, "sa-pic", pic);
+                xml::append_text(
+                    sa_el, "sa-local-gateway",
+                    ipsec::format_ipv4(c.direction == ipsec::Direction::outbound ? c.source : c.destination));
+                xml::append_text(
+                    sa_el, "sa-remote-gateway",
+                    ipsec::format_ipv4(c.direction == ipsec::Direction::outbound ? c.destination : c.source));
+                xml::append_text(sa_el, "sa-protocol", ipsec::to_string(c.protocol));
+                xml::append_text(sa_el, "sa-spi", std::to_string(c.spi));
+                xml::append_text(sa_el, "sa-aux-spi", std::to_string(c.auxiliary_spi));
+                xml::append_text(sa_el, "sa-authentication-algorithm", ipsec::to_string(c.integrity));
+                xml::append_text(sa_el, "sa-encryption-algorithm", ipsec::to_string(c.cipher));
+                xml::append_text(sa_el, "sa-replay-window",
+                                 c.replay_window ? std::to_string(c.replay_window) : "disabled");
+                const auto& k = st.counters;
+                auto counters = sa_el.append_child("sa-counters");
+                xml::append_text(counters, "packets-encrypted", std::to_string(k.packets_encrypted));
+                xml::append_text(counters, "bytes-encrypted", std::to_string(k.bytes_encrypted));
+                xml::append_text(counters, "packets-decrypted", std::to_string(k.packets_decrypted));
+                xml::append_text(counters, "bytes-decrypted", std::to_string(k.bytes_decrypted));
+                xml::append_text(counters, "authentication-failures", std::to_string(k.auth_failures));
+                xml::append_text(counters, "replay-drops", std::to_string(k.replay_drops));
+                xml::append_text(counters, "bad-padding", std::to_string(k.bad_padding));
+                xml::append_text(counters, "malformed", std::to_string(k.malformed));
+            }
+        }
+        r.reply(doc);
+    });
+}
+
+}  // namespace msim::ipsecd

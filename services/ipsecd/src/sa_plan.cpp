@@ -1,0 +1,158 @@
+#include "msim/ipsecd/sa_plan.hpp"
+
+#include <algorithm>
+
+#include "msim/config/secret.hpp"
+#include "msim/ipsec/sa_xml.hpp"
+
+namespace msim::ipsecd {
+
+namespace {
+
+using config::Node;
+
+const Node* child(const Node& n, std::string_view keyword) {
+    for (const auto& c : n.children()) {
+        if (c->keyword() == keyword) {
+            return c.get();
+        }
+    }
+    return nullptr;
+}
+
+std::string value(const Node* n) {
+    return n && !n->values().empty() ? n->values().front() : std::string();
+}
+
+// `key ascii-text X` or `key hexadecimal X`, stored as $9$ secrets.
+std::vector<std::uint8_t> key_bytes(const Node& holder, const std::string& path) {
+    const Node* key = child(holder, "key");
+    const Node* where = key ? key : &holder;
+    const Node* ascii = child(*where, "ascii-text");
+    const Node* hex = child(*where, "hexadecimal");
+    if (!ascii && !hex) {
+        throw SaConfigError(path, "missing key");
+    }
+    std::string text = value(ascii ? ascii : hex);
+    if (config::is_secret_encoded(text)) {
+        auto plain = config::decode_secret(text);
+        if (!plain) {
+            throw SaConfigError(path, "key does not decode");
+        }
+        text = *plain;
+    }
+    if (ascii) {
+        return {text.begin(), text.end()};
+    }
+    auto bytes = ipsec::from_hex(text);
+    if (!bytes) {
+        throw SaConfigError(path, "hexadecimal key is not hexadecimal");
+    }
+    return *bytes;
+}
+
+}  // namespace
+
+std::map<std::string, ManualSa> manual_sas(const config::Node& root) {
+    std::map<std::string, ManualSa> out;
+    const Node* security = child(root, "security");
+    const Node* ipsec = security ? child(*security, "ipsec") : nullptr;
+    if (!ipsec) {
+        return out;
+    }
+    for (const auto& sa_node : ipsec->children()) {
+        if (sa_node->keyword() != "security-association" || sa_node->values().empty()) {
+            continue;
+        }
+        const Node* manual = child(*sa_node, "manual");
+        if (!manual) {
+            continue;
+        }
+        ManualSa sa;
+        sa.name = sa_node->values().front();
+        sa.description = value(child(*sa_node, "description"));
+        sa.mode =
+            value(child(*sa_node, "mode")) == "transport" ? ipsec::Mode::transport : ipsec::Mode::tunnel;
+        for (const auto& d : manual->children()) {
+            if (d->keyword() != "direction" || d->values().empty()) {
+                continue;
+            }
+            const std::string path = "[edit security ipsec security-association " + sa.name +
+                                     " manual direction " + d->values().front() + "]";
+            ManualSaDirection dir;
+            dir.direction = d->values().front() == "bi-directional" ? "bidirectional" : d->values().front();
+            const std::string protocol = value(child(*d, "protocol"));
+            dir.protocol = protocol == "ah"       ? ipsec::Protocol::ah
+                           : protocol == "bundle" ? ipsec::Protocol::bundle
+                                                  : ipsec::Protocol::esp;
+            dir.spi = static_cast<std::uint32_t>(
+                std::stoul(value(child(*d, "spi")).empty() ? "0" : value(child(*d, "spi"))));
+            if (const Node* aux = child(*d, "auxiliary-spi")) {
+                dir.auxiliary_spi = static_cast<std::uint32_t>(std::stoul(value(aux)));
+            }
+            if (const Node* auth = child(*d, "authentication")) {
+                auto integrity = ipsec::parse_integrity(value(child(*auth, "algorithm")));
+                if (!integrity) {
+                    throw SaConfigError(path, "authentication algorithm " + value(child(*auth, "algorithm")) +
+                                                  " is not supported by the ES PIC");
+                }
+                dir.integrity = *integrity;
+                dir.integrity_key = key_bytes(*auth, path);
+            }
+            if (const Node* enc = child(*d, "encryption")) {
+                auto cipher = ipsec::parse_cipher(value(child(*enc, "algorithm")));
+                if (!cipher) {
+                    throw SaConfigError(path, "encryption algorithm " + value(child(*enc, "algorithm")) +
+                                                  " is not supported by the ES PIC");
+                }
+                dir.cipher = *cipher;
+                dir.cipher_key = key_bytes(*enc, path);
+            }
+            sa.directions.push_back(std::move(dir));
+        }
+        out.emplace(sa.name, std::move(sa));
+    }
+    return out;
+}
+
+std::vector<PlannedSa> plan_manual_sas(const std::map<std::string, ManualSa>& sas,
+                                       const std::vector<EsBinding>& bindings) {
+    std::vector<PlannedSa> out;
+    for (const auto& b : bindings) {
+        auto it = sas.find(b.sa_name);
+        if (!b.online || it == sas.end()) {
+            continue;
+        }
+        const ManualSa& sa = it->second;
+        for (const auto& d : sa.directions) {
+            auto make = [&](ipsec::Direction direction) {
+                ipsec::SaConfig c;
+                c.name = sa.name;
+                c.direction = direction;
+                c.protocol = d.protocol;
+                c.spi = d.spi;
+                c.auxiliary_spi = d.auxiliary_spi;
+                c.mode = sa.mode;
+                // Outbound: from us to the peer; inbound: from the peer to us (our address is the
+                // destination that identifies the inbound SA).
+                c.source = direction == ipsec::Direction::outbound ? b.source : b.destination;
+                c.destination = direction == ipsec::Direction::outbound ? b.destination : b.source;
+                c.cipher = d.cipher;
+                c.cipher_key = d.cipher_key;
+                c.integrity = d.integrity;
+                c.integrity_key = d.integrity_key;
+                c.replay_window = 0;  // manual SAs have no anti-replay (nothing to synchronize it with)
+                out.push_back({b.pic, std::move(c)});
+            };
+            if (d.direction != "outbound") {
+                make(ipsec::Direction::inbound);
+            }
+            if (d.direction != "inbound") {
+                make(ipsec::Direction::outbound);
+            }
+        }
+    }
+    return out;
+}
+
+}  // namespace msim::ipsecd

@@ -1,0 +1,170 @@
+// ipsecd end to end over real IPC: a stand-in mgd serves the committed configuration, a stand-in pfed
+// carries a real ES PIC model behind the SA RPCs (register_sa_rpcs), and ipsecd installs the manual SA,
+// reinstalls it after pfed restarts, and removes it when a commit deletes it.
+#include <doctest/doctest.h>
+
+#include <boost/asio/post.hpp>
+#include <filesystem>
+#include <thread>
+
+#include "msim/common/daemon.hpp"
+#include "msim/common/ipc/sync_client.hpp"
+#include "msim/common/xml.hpp"
+#include "msim/config/schema.hpp"
+#include "msim/ipsecd/ipsecd.hpp"
+#include "msim/pfed/sa_service.hpp"
+
+using namespace msim;
+using namespace std::chrono_literals;
+
+namespace {
+
+const char* const configuration = R"(security {
+    ipsec {
+        security-association manual-sa1 {
+            manual {
+                direction bidirectional {
+                    protocol esp;
+                    spi 2312;
+                    authentication {
+                        algorithm hmac-md5-96;
+                        key ascii-text 1234123412341234;
+                    }
+                    encryption {
+                        algorithm 3des-cbc;
+                        key ascii-text 123456789009876543211234;
+                    }
+                }
+            }
+        }
+    }
+}
+)";
+
+struct TempDir {
+    std::filesystem::path path;
+    TempDir() {
+        char tmpl[] = "/tmp/msim-ipsecd-test.XXXXXX";
+        path = ::mkdtemp(tmpl);
+    }
+    ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+struct FakeHost : pfed::SaHost {
+    dataplane::EsPic pic{"es-0/1/0"};
+    dataplane::EsPic* es_pic(const std::string& name) override { return name == "es-0/1/0" ? &pic : nullptr; }
+    std::vector<std::string> es_pics() const override { return {"es-0/1/0"}; }
+    std::vector<pfed::EsUnitBinding> es_bindings() const override {
+        return {{"es-0/1/0.0", "es-0/1/0", "manual-sa1", "10.5.5.5", "10.6.6.6", true}};
+    }
+};
+
+// A daemon running on its own thread until the object goes.
+struct Running {
+    std::unique_ptr<Daemon> daemon;
+    std::thread thread;
+    Running(const std::string& name, const RouterPaths& paths, const std::function<void(Daemon&)>& setup)
+        : daemon(std::make_unique<Daemon>(name, paths)) {
+        setup(*daemon);
+        thread = std::thread([this] { daemon->run(); });
+        for (int i = 0; i < 300 && !std::filesystem::exists(paths.socket(name)); ++i) {
+            std::this_thread::sleep_for(10ms);
+        }
+    }
+    ~Running() {
+        boost::asio::post(daemon->io(), [d = daemon.get()] { d->stop(); });
+        thread.join();
+    }
+};
+
+size_t installed_sas(const RouterPaths& paths) {
+    try {
+        ipc::SyncClient pfed(paths.socket("pfed"), "pfed");
+        auto reply = pfed.call("get-sa-states");
+        size_t n = 0;
+        for (auto pic : reply.root().child("sa-states").children("pic-sas")) {
+            for ([[maybe_unused]] auto st : pic.children("sa-state")) {
+                ++n;
+            }
+        }
+        return n;
+    } catch (const std::exception&) {
+        return 0;
+    }
+}
+
+bool wait_for_sas(const RouterPaths& paths, size_t n) {
+    for (int i = 0; i < 100; ++i) {
+        if (installed_sas(paths) == n) {
+            return true;
+        }
+        std::this_thread::sleep_for(50ms);
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("ipsecd installs manual SAs into the ES PIC, survives pfed restarting, follows commits") {
+    TempDir dir;
+    RouterPaths paths{"r1", dir.path / "r1"};
+    paths.create_layout();
+    Running mgd("mgd", paths, [](Daemon& d) {
+        d.register_rpc("get-owned-configuration", [](const pugi::xml_node&, ipc::Responder r) {
+            pugi::xml_document doc;
+            xml::append_text(doc.append_child("configuration-text"), "configuration-output", configuration);
+            r.reply(doc);
+        });
+    });
+    auto host = std::make_unique<FakeHost>();
+    auto pfed =
+        std::make_unique<Running>("pfed", paths, [&](Daemon& d) { pfed::register_sa_rpcs(d, *host); });
+    Running ipsecd("ipsecd", paths, [](Daemon& d) {
+        auto m = std::make_shared<ipsecd::Ipsecd>(d, config::Schema::load(MSIM_YANG_DIR));
+        m->start();
+        d.keep(m);
+    });
+    REQUIRE(wait_for_sas(paths, 2));  // inbound and outbound of the bidirectional SA
+
+    {
+        ipc::SyncClient client(paths.socket("ipsecd"), "ipsecd");
+        auto show = client.call("get-security-associations-information");
+        REQUIRE(show.ok());
+        auto block = show.root()
+                         .child("ipsec-security-associations-information")
+                         .child("ipsec-security-associations-block");
+        CHECK(std::string(block.child_value("sa-name")) == "manual-sa1");
+        CHECK(std::string(block.child_value("sa-block-state")) == "up");
+        int directions = 0;
+        for (auto sa : block.children("ipsec-security-associations")) {
+            ++directions;
+            CHECK(std::string(sa.child_value("sa-spi")) == "2312");
+            CHECK(std::string(sa.child_value("sa-pic")) == "es-0/1/0");
+        }
+        CHECK(directions == 2);
+    }
+
+    // pfed restarts with an empty ES PIC: ipsecd notices the new epoch and installs again.
+    pfed.reset();
+    host = std::make_unique<FakeHost>();
+    pfed = std::make_unique<Running>("pfed", paths, [&](Daemon& d) { pfed::register_sa_rpcs(d, *host); });
+    CHECK(wait_for_sas(paths, 2));
+
+    // A commit deleting the SA removes it from the PIC.
+    {
+        ipc::SyncClient client(paths.socket("ipsecd"), "ipsecd");
+        pugi::xml_document req;
+        auto change = req.append_child("apply-configuration")
+                          .append_child("configuration-changes")
+                          .append_child("change");
+        change.append_attribute("operation").set_value("delete");
+        xml::append_text(change, "path", "security ipsec security-association manual-sa1");
+        xml::append_text(
+            change, "configuration",
+            "security {\n    ipsec {\n        security-association manual-sa1 {\n            manual {\n"
+            "                direction bidirectional {\n                    protocol esp;\n"
+            "                    spi 2312;\n                }\n            }\n        }\n    }\n}\n");
+        CHECK(client.call(req).ok());
+    }
+    CHECK(wait_for_sas(paths, 0));
+}
