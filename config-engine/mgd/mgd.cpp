@@ -41,6 +41,8 @@ const std::map<std::string, std::string, std::less<>>& rpc_owners() {
         {"ping", "pfed"},
         {"traceroute", "pfed"},
         {"monitor-traffic", "pfed"},
+        {"get-security-associations-information", "ipsecd"},
+        {"clear-ipsec-security-associations", "ipsecd"},
     };
     return owners;
 }

@@ -327,6 +327,7 @@ CommandTree make_operational_tree() {
     tree.add(history);
     add_chassis_commands(tree);
     add_dataplane_commands(tree);
+    add_ipsec_commands(tree);
     return tree;
 }
 

@@ -273,7 +273,8 @@ void Ipsecd::reconcile() {
 // and the installed directions and their counters (from pfed).
 void Ipsecd::show_security_associations(const pugi::xml_node& request, ipc::Responder r) {
     const std::string wanted = request.child_value("sa-name");
-    daemon_.call_peer("pfed", "get-sa-states", 10000ms, [this, wanted, r](ipc::Reply reply) {
+    const bool detail = bool(request.child("detail"));
+    daemon_.call_peer("pfed", "get-sa-states", 10000ms, [this, wanted, detail, r](ipc::Reply reply) {
         std::map<std::string, std::vector<std::pair<std::string, ipsec::SaState>>> states;  // by SA name
         if (reply.ok()) {
             for (auto pic : reply.root().child("sa-states").children("pic-sas")) {
@@ -287,6 +288,9 @@ void Ipsecd::show_security_associations(const pugi::xml_node& request, ipc::Resp
         }
         pugi::xml_document doc;
         auto info = doc.append_child("ipsec-security-associations-information");
+        if (detail) {
+            info.append_child("detail");  // the level asked for, for the CLI's renderer
+        }
         if (!wanted.empty() && !manual_.count(wanted)) {
             r.error("security association " + wanted + " does not exist");
             return;

@@ -13,6 +13,7 @@
 #include "msim/config/schema.hpp"
 #include "msim/ipsecd/ipsecd.hpp"
 #include "msim/pfed/sa_service.hpp"
+#include "msim/shell/command_tree.hpp"
 
 using namespace msim;
 using namespace std::chrono_literals;
@@ -142,6 +143,30 @@ TEST_CASE("ipsecd installs manual SAs into the ES PIC, survives pfed restarting,
             CHECK(std::string(sa.child_value("sa-pic")) == "es-0/1/0");
         }
         CHECK(directions == 2);
+
+        // The CLI's renderers: brief (the ES PIC table) and detail.
+        auto tree = shell::make_operational_tree();
+        auto brief = tree.match({"show", "ipsec", "security-associations"});
+        REQUIRE(brief.command);
+        const std::string text = brief.command->render(show.root());
+        CHECK(text.find("Security association: manual-sa1, Interface family: Up") != std::string::npos);
+        CHECK(text.find("  Local gateway: 10.5.5.5, Remote gateway: 10.6.6.6") != std::string::npos);
+        CHECK(text.find("    Direction SPI         AUX-SPI     Mode       Type     Protocol") !=
+              std::string::npos);
+        CHECK(text.find("    inbound   2312        0           tunnel     manual   ESP") !=
+              std::string::npos);
+        pugi::xml_document req;
+        auto detail = tree.match({"show", "ipsec", "security-associations", "detail", "manual-sa1"});
+        REQUIRE(detail.command);
+        auto r = req.append_child(detail.command->rpc.c_str());
+        CHECK(detail.command->fill(r, detail.args).empty());
+        auto show_detail = client.call(req);
+        REQUIRE(show_detail.ok());
+        const std::string dtext = detail.command->render(show_detail.root());
+        CHECK(dtext.find("    Protocol: ESP, Authentication: hmac-md5-96, Encryption: 3des-cbc") !=
+              std::string::npos);
+        CHECK(dtext.find("    Anti-replay service: Disabled") != std::string::npos);
+        CHECK(dtext.find("    Packets encrypted: 0, Bytes encrypted: 0") != std::string::npos);
     }
 
     // pfed restarts with an empty ES PIC: ipsecd notices the new epoch and installs again.

@@ -88,6 +88,7 @@ class CommandTree {
 CommandTree make_operational_tree();
 void add_chassis_commands(CommandTree& tree);    // show chassis …, request chassis … (chassisd)
 void add_dataplane_commands(CommandTree& tree);  // show interfaces/route/arp/firewall, ping, … (pfed)
+void add_ipsec_commands(CommandTree& tree);      // show/clear ipsec security-associations (ipsecd)
 
 // Splits a command line into words (double quotes group words; a backslash escapes the next character).
 std::vector<std::string> split_words(const std::string& line);
