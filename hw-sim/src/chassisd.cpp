@@ -59,11 +59,15 @@ void Chassisd::load_state() {
     }
     std::ostringstream rest;
     rest << in.rdbuf();
-    chassis_.restore_state(rest.str());
-    if (!rest.str().empty()) {
-        daemon_.log().log(
-            "CHASSISD_RECOVERY: restored operator state: " + rest.str().substr(0, rest.str().find('\n')) +
-            (std::count(rest.str().begin(), rest.str().end(), '\n') > 1 ? " ..." : ""));
+    const std::string saved = rest.str();
+    chassis_.restore_state(saved);
+    if (!saved.empty()) {
+        std::string kept;
+        std::istringstream lines(saved);
+        for (std::string line; std::getline(lines, line);) {
+            kept += (kept.empty() ? "" : ", ") + line;
+        }
+        daemon_.log().log("restarted; keeping the operator's requests: " + kept);
     }
 }
 

@@ -149,3 +149,22 @@ TEST_CASE("request chassis pic / fpc") {
               r.append_child("output").text() = "Restart initiated, use \"show chassis fpc\" to verify";
           }) == "Restart initiated, use \"show chassis fpc\" to verify\n");
 }
+
+TEST_CASE("help for ? lists the chassis commands with Junos help texts") {
+    auto names = [](const std::vector<shell::Completion>& cs) {
+        std::string out;
+        for (const auto& c : cs)
+            out += c.name + "=" + c.help + ";";
+        return out;
+    };
+    const std::string show = names(tree().completions({"show", "chassis"}, ""));
+    CHECK(show.find("alarms=Show alarm status;") != std::string::npos);
+    CHECK(show.find("fpc=Show Flexible PIC Concentrator status;") != std::string::npos);
+    CHECK(show.find("hardware=Show installed hardware components;") != std::string::npos);
+    CHECK(show.find("pic=Show Physical Interface Card state, type, and uptime;") != std::string::npos);
+    const std::string hw = names(tree().completions({"show", "chassis", "hardware"}, ""));
+    CHECK(hw.starts_with("<[Enter]>=Execute this command;detail="));
+    const std::string req = names(tree().completions({"request", "chassis"}, ""));
+    CHECK(req == "fpc=Change Flexible PIC Concentrator status;pic=Change PIC status;");
+    CHECK(names(tree().completions({"show"}, "ch")).starts_with("chassis=Show chassis information;"));
+}
