@@ -18,9 +18,10 @@ HardwareConf load_or_log(Daemon& d) {
         return load_hardware_conf(d.paths().hardware_conf());
     } catch (const std::exception& e) {
         // Junos refuses a chassis it cannot make sense of; so does chassisd: the error goes to
-        // var/log/messages and stderr, init holds chassisd down and `msim start` shows the line.
-        d.log().error(std::string("CHASSISD_CONFIG_INIT_ERROR: Problems with hardware configuration file: ") +
-                      e.what());
+        // var/log/messages (daemon_main prints it to stderr), init holds chassisd down and `msim start`
+        // shows the line.
+        d.log().log(std::string("CHASSISD_CONFIG_INIT_ERROR: Problems with hardware configuration file: ") +
+                    e.what());
         throw;
     }
 }
