@@ -27,8 +27,6 @@ TEST_CASE("chassis-inventory lists the chassis, its fixed parts, FPCs with their
         names.push_back(m.child_value("name"));
     CHECK(names == std::vector<std::string>{"Midplane", "Power Supply A", "Power Supply B", "Display",
                                             "Routing Engine", "FEB", "FPC 0", "FPC 1", "Fan Tray"});
-    auto fpc0 = chassis.find_child_by_attribute("chassis-module", "", "");
-    (void)fpc0;
     pugi::xml_node fpc1;
     for (auto m : chassis.children("chassis-module"))
         if (std::string(m.child_value("name")) == "FPC 1")
