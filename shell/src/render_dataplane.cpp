@@ -288,6 +288,38 @@ std::string next_hop_line(const pugi::xml_node& nh) {
     return line + "via " + text(nh, "via") + "\n";
 }
 
+// Route ages as `show route` prints them: HH:MM:SS, Nd HH:MM:SS, NwNd HH:MM:SS.
+std::string route_age(const pugi::xml_node& age) {
+    if (!age.attribute("junos:seconds")) {
+        return age.child_value();
+    }
+    const long long s = age.attribute("junos:seconds").as_llong();
+    const long long w = s / (7 * 86400), d = (s / 86400) % 7;
+    const std::string hms = format("%02lld:%02lld:%02lld", (s / 3600) % 24, (s / 60) % 60, s % 60);
+    if (w > 0) {
+        return format("%lldw%lldd ", w, d) + hms;
+    }
+    if (d > 0) {
+        return format("%lldd ", d) + hms;
+    }
+    return hms;
+}
+
+// Junos prints link addresses in the forwarding table without leading zeros: 0:5:85:0:1:a.
+std::string short_mac(const std::string& s) {
+    if (s.size() != 17 || s[2] != ':') {
+        return s;
+    }
+    std::string out;
+    for (size_t i = 0; i < 17; i += 3) {
+        if (!out.empty()) {
+            out += ':';
+        }
+        out += s[i] == '0' ? s.substr(i + 1, 1) : s.substr(i, 2);
+    }
+    return out;
+}
+
 // A hidden route (a static route whose next hop does not resolve) is listed only by `show route hidden`.
 bool hidden(const pugi::xml_node& entry) {
     if (entry.child("current-active")) {
@@ -386,7 +418,7 @@ std::string render_route_information(const pugi::xml_node& reply) {
                 first = false;
                 const char mark = entry.child("current-active") ? '*' : ' ';
                 out += dest + mark + "[" + text(entry, "protocol-name") + "/" + text(entry, "preference") +
-                       "] " + text(entry, "age") + "\n";
+                       "] " + route_age(entry.child("age")) + "\n";
                 for (auto nh : entry.children("nh")) {
                     out += next_hop_line(nh);
                 }
@@ -407,10 +439,11 @@ std::string render_forwarding_table(const pugi::xml_node& reply) {
             auto nh = e.child("nh");
             std::string dest = text(e, "rt-destination");
             dest = dest.size() >= 18 ? dest : pad(dest, 18);
-            std::string line = format(
-                "%s %-4s %5llu %-18s %-4s %5llu %5llu %s", dest.c_str(), text(e, "destination-type").c_str(),
-                number(e, "route-reference-count"), text(nh, "to").c_str(), text(nh, "nh-type").c_str(),
-                number(nh, "nh-index"), number(nh, "nh-reference-count"), text(nh, "via").c_str());
+            std::string line =
+                format("%s %-4s %5llu %-18s %-4s %5llu %5llu %s", dest.c_str(),
+                       text(e, "destination-type").c_str(), number(e, "route-reference-count"),
+                       short_mac(text(nh, "to")).c_str(), text(nh, "nh-type").c_str(), number(nh, "nh-index"),
+                       number(nh, "nh-reference-count"), text(nh, "via").c_str());
             out += rstrip(line) + "\n";
         }
     }
@@ -429,7 +462,7 @@ std::string render_firewall_information(const pugi::xml_node& reply) {
         out += "Name                                                Bytes              Packets\n";
         for (auto c : f.children("counter")) {
             std::string name = text(c, "counter-name");
-            name = name.size() >= 40 ? name + " " : pad(name, 40);
+            name = name.size() >= 40 ? name + " " : pad(name, 41);
             out += name + format("%16llu %20llu\n", number(c, "byte-count"), number(c, "packet-count"));
         }
     }
