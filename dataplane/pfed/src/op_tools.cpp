@@ -33,7 +33,7 @@ using Micros = std::chrono::microseconds;
 // mgd relays a streaming call with an idle timeout (10 s): a session that has nothing to report (a quiet
 // interface, a ping whose probes are all lost) sends an empty <msim-keepalive/> progress this often. The
 // CLI renders it as nothing.
-constexpr auto kKeepaliveInterval = 4s;
+constexpr auto kKeepaliveInterval = 2s;
 constexpr uint64_t kMaxCount = 100000;
 constexpr size_t kMaxPingSize = 65468;       // Junos' limit: 65535 - 20 (IP) - 8 (ICMP) - 39 reserved
 constexpr size_t kTracerouteDataBytes = 12;  // 20 + 8 + 12 = the "40 byte packets" of BSD traceroute
@@ -261,7 +261,7 @@ class Session : public std::enable_shared_from_this<Session> {
             if (ec || self->finished_) {
                 return;
             }
-            if (SteadyClock::now() - self->last_progress_ >= kKeepaliveInterval - 100ms) {
+            if (SteadyClock::now() - self->last_progress_ >= kKeepaliveInterval - 200ms) {
                 pugi::xml_document doc;
                 self->progress(doc.append_child("msim-keepalive"));
             }

@@ -338,27 +338,42 @@ TEST_CASE("cancelling a ping that has no count still replies with the statistics
     CHECK(lab.listeners() == 0);
 }
 
-TEST_CASE("a caller that goes away ends its ping") {
+TEST_CASE("a caller that goes away ends its ping, and a quiet session sends keepalives") {
     Lab lab;
     {
         pugi::xml_document req;
-        req.load_string("<ping><host>10.2.2.10</host><interval>0.1</interval></ping>");
+        req.load_string("<monitor-traffic><interface>fe-0/0/1</interface></monitor-traffic>");
         ipc::SyncClient client(lab.paths.socket("pfed"), "pfed");
-        ipc::SyncClient* c = &client;
-        // Let it run for a couple of probes (the progress callback interrupts nothing), then drop the client.
-        int seen = 0;
+        std::vector<std::string> names;
+        // Nothing crosses fe-0/0/1: only keepalives keep the call alive past its 3 s idle timeout.
         static volatile std::sig_atomic_t flag;
         flag = 0;
-        c->call_streaming(
-            req.document_element(), 5000ms,
-            [&](const pugi::xml_node&) {
-                if (++seen == 3) {
+        auto reply = client.call_streaming(
+            req.document_element(), 3000ms,
+            [&](const pugi::xml_node& body) {
+                names.emplace_back(body.name());
+                if (names.size() == 4) {
                     flag = 1;
                 }
             },
             &flag);
+        CHECK(reply.ok());
+        CHECK(count_of(names, "msim-keepalive") == 3);
     }
-    CHECK(lab.listeners() == 0);
+    {
+        pugi::xml_document req;
+        req.load_string("<ping><host>10.2.2.10</host></ping>");
+        ipc::SyncClient client(lab.paths.socket("pfed"), "pfed");
+        // The call times out on our side after the first reply; the client then goes away mid-ping.
+        auto reply = client.call_streaming(req.document_element(), 300ms, [](const pugi::xml_node&) {});
+        CHECK(reply.status == ipc::Reply::Status::timeout);
+    }
+    bool gone = false;
+    for (int i = 0; i < 100 && !gone; ++i) {
+        gone = lab.listeners() == 0;
+        std::this_thread::sleep_for(10ms);
+    }
+    CHECK(gone);
 }
 
 TEST_CASE("traceroute through one router shows two hops") {
