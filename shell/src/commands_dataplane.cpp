@@ -14,6 +14,24 @@ namespace {
 
 using Args = std::vector<std::string>;
 
+// An argument error names the argument it concerns in this attribute of the request (which is not sent),
+// so that the CLI can put the caret under that word rather than at the end of the line.
+constexpr const char* kErrorArg = "msim-error-arg";
+
+std::string at_arg(pugi::xml_node req, size_t index, std::string message) {
+    req.remove_attribute(kErrorArg);
+    req.append_attribute(kErrorArg) = static_cast<unsigned>(index);
+    return message;
+}
+
+// Copies the error mark of a scratch request onto the real one.
+std::string with_mark(pugi::xml_node from, pugi::xml_node to, std::string message) {
+    if (auto a = from.attribute(kErrorArg)) {
+        to.append_attribute(kErrorArg) = a.as_uint();
+    }
+    return message;
+}
+
 bool is_prefix(const std::string& word, const std::string& full) {
     return !word.empty() && full.compare(0, word.size(), word) == 0;
 }
@@ -66,17 +84,17 @@ std::string parse_options(pugi::xml_node req, const Args& args, size_t from,
         std::string error;
         const Option* o = find_option(options, args[i], error);
         if (!error.empty()) {
-            return error;
+            return at_arg(req, i, error);
         }
         if (!o) {
             if (positional && positional->empty()) {
                 *positional = args[i];
                 continue;
             }
-            return "syntax error.";
+            return at_arg(req, i, "syntax error.");
         }
         if (req.child(o->element)) {
-            return "syntax error.";  // the same option twice
+            return at_arg(req, i, "syntax error.");  // the same option twice
         }
         if (o->kind == Option::Kind::kFlag) {
             req.append_child(o->element);
@@ -88,15 +106,16 @@ std::string parse_options(pugi::xml_node req, const Args& args, size_t from,
         const std::string& value = args[++i];
         if (o->kind == Option::Kind::kNumber) {
             if (!is_decimal(value)) {
-                return "syntax error, expecting <number>.";
+                return at_arg(req, i, "syntax error, expecting <number>.");
             }
             const auto v = std::stoull(value);
             if (v < o->low || v > o->high) {
-                return "Value " + value + " is not within range (" + std::to_string(o->low) + ".." +
-                       std::to_string(o->high) + ")";
+                return at_arg(req, i,
+                              "Value " + value + " is not within range (" + std::to_string(o->low) + ".." +
+                                  std::to_string(o->high) + ")");
             }
         } else if (o->kind == Option::Kind::kSeconds && !is_seconds(value)) {
-            return "syntax error, expecting <number>.";
+            return at_arg(req, i, "syntax error, expecting <number>.");
         }
         xml::append_text(req, o->element, value);
     }
@@ -115,12 +134,13 @@ std::string fill_interfaces(pugi::xml_node req, const Args& args, InterfaceView&
         {"detail", InterfaceView::kDetail},
         {"extensive", InterfaceView::kExtensive}};
     std::string name;
-    for (const auto& a : args) {
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
         bool matched = false;
         for (const auto& [word, v] : views) {
             if (is_prefix(a, word)) {
                 if (view != InterfaceView::kStandard && view != v) {
-                    return "syntax error.";
+                    return at_arg(req, i, "syntax error.");
                 }
                 view = v;
                 matched = true;
@@ -130,7 +150,7 @@ std::string fill_interfaces(pugi::xml_node req, const Args& args, InterfaceView&
             continue;
         }
         if (!name.empty()) {
-            return "syntax error.";
+            return at_arg(req, i, "syntax error.");
         }
         name = a;
     }
@@ -191,7 +211,7 @@ void add_dataplane_commands(CommandTree& tree) {
         c.args_help = "<interface-name>";
         c.fill = [view](pugi::xml_node req, const Args& args) -> std::string {
             if (args.size() > 1) {
-                return "syntax error.";
+                return at_arg(req, 1, "syntax error.");
             }
             InterfaceView v = view;
             return fill_interfaces(req, args, v);
@@ -210,7 +230,7 @@ void add_dataplane_commands(CommandTree& tree) {
                              [](const pugi::xml_node& reply) { return render_arp_table(reply, true); }};
     arp_no_resolve.fill = [](pugi::xml_node req, const Args& args) -> std::string {
         if (!args.empty()) {
-            return "syntax error.";
+            return at_arg(req, 0, "syntax error.");
         }
         req.append_child("no-resolve");
         return {};
@@ -226,7 +246,7 @@ void add_dataplane_commands(CommandTree& tree) {
     show_route.args_help = "<destination>";
     show_route.fill = [](pugi::xml_node req, const Args& args) -> std::string {
         if (args.size() > 1) {
-            return "syntax error.";
+            return at_arg(req, 1, "syntax error.");
         }
         if (!args.empty()) {
             xml::append_text(req, "destination", args[0]);
@@ -253,7 +273,7 @@ void add_dataplane_commands(CommandTree& tree) {
     fw_filter.args_help = "<filter-name>";
     fw_filter.fill = [](pugi::xml_node req, const Args& args) -> std::string {
         if (args.size() != 1) {
-            return args.empty() ? "missing argument." : "syntax error.";
+            return args.empty() ? "missing argument." : at_arg(req, 1, "syntax error.");
         }
         xml::append_text(req, "filter-name", args[0]);
         return {};
@@ -271,7 +291,7 @@ void add_dataplane_commands(CommandTree& tree) {
     clear_if.args_help = "<interface-name>";
     clear_if.fill = [](pugi::xml_node req, const Args& args) -> std::string {
         if (args.size() != 1) {
-            return args.empty() ? "missing argument." : "syntax error.";
+            return args.empty() ? "missing argument." : at_arg(req, 1, "syntax error.");
         }
         xml::append_text(req, "interface-name", args[0]);
         return {};
@@ -283,7 +303,7 @@ void add_dataplane_commands(CommandTree& tree) {
                            render_nothing};
     clear_if_all.fill = [](pugi::xml_node req, const Args& args) -> std::string {
         if (!args.empty()) {
-            return "syntax error.";
+            return at_arg(req, 0, "syntax error.");
         }
         req.append_child("all");
         return {};
@@ -297,7 +317,7 @@ void add_dataplane_commands(CommandTree& tree) {
     clear_fw.args_help = "<filter-name>";
     clear_fw.fill = [](pugi::xml_node req, const Args& args) -> std::string {
         if (args.size() != 1) {
-            return args.empty() ? "missing argument." : "syntax error.";
+            return args.empty() ? "missing argument." : at_arg(req, 1, "syntax error.");
         }
         xml::append_text(req, "filter", args[0]);
         return {};
@@ -307,7 +327,7 @@ void add_dataplane_commands(CommandTree& tree) {
         {"clear", "firewall", "all"}, "Clear all filter counters", "clear-firewall", render_nothing};
     clear_fw_all.fill = [](pugi::xml_node req, const Args& args) -> std::string {
         if (!args.empty()) {
-            return "syntax error.";
+            return at_arg(req, 0, "syntax error.");
         }
         req.append_child("all");
         return {};
@@ -342,7 +362,7 @@ void add_dataplane_commands(CommandTree& tree) {
         std::string host;
         auto error = parse_options(opts, args, 0, options, &host);
         if (!error.empty()) {
-            return error;
+            return with_mark(opts, req, error);
         }
         if (host.empty()) {
             return "missing argument.";
@@ -379,7 +399,7 @@ void add_dataplane_commands(CommandTree& tree) {
         std::string host;
         auto error = parse_options(opts, args, 0, options, &host);
         if (!error.empty()) {
-            return error;
+            return with_mark(opts, req, error);
         }
         if (host.empty()) {
             return "missing argument.";

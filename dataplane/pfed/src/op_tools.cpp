@@ -173,6 +173,20 @@ std::optional<std::string> send_error_text(dp::SendResult r) {
     return "Invalid argument";
 }
 
+// A source address must be one of the router's own (BSD ping and traceroute bind(2) to it).
+bool is_local_address(const dp::ForwardingEngine& engine, dp::Ipv4Address a) {
+    for (const auto& p : engine.interfaces()) {
+        for (const auto& u : p.units) {
+            for (const auto& addr : u.addresses) {
+                if (addr.local.address == a) {
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
+}
+
 int64_t micros_since(SteadyClock::time_point t) {
     return std::chrono::duration_cast<Micros>(SteadyClock::now() - t).count();
 }
@@ -216,6 +230,17 @@ class Session : public std::enable_shared_from_this<Session> {
         pugi::xml_document doc;
         build_reply(doc);
         responder_.reply(doc);
+    }
+
+    // Ends the session with an rpc-error instead of a result.
+    void fail(const std::string& message) {
+        if (finished_) {
+            return;
+        }
+        finished_ = true;
+        keepalive_.cancel();
+        stop();
+        responder_.error(message);
     }
 
   protected:
@@ -295,6 +320,10 @@ class PingSession final : public Session {
 
   private:
     void begin() override {
+        if (o_.source && !is_local_address(ctx_.engine(), *o_.source)) {
+            fail("ping: bind: Can't assign requested address");
+            return;
+        }
         std::weak_ptr<Session> weak = weak_from_this();
         listener_ = ctx_.add_icmp_listener([weak](const dp::IcmpEvent& ev) {
             if (auto s = weak.lock()) {
@@ -527,6 +556,10 @@ class TracerouteSession final : public Session {
     };
 
     void begin() override {
+        if (o_.source && !is_local_address(ctx_.engine(), *o_.source)) {
+            fail("traceroute: bind: Can't assign requested address");
+            return;
+        }
         std::weak_ptr<Session> weak = weak_from_this();
         listener_ = ctx_.add_icmp_listener([weak](const dp::IcmpEvent& ev) {
             if (auto s = weak.lock()) {

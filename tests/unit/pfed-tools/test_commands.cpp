@@ -17,6 +17,7 @@ struct Built {
     std::string rpc;
     std::string request;  // compact XML
     std::string error;    // from fill
+    int error_arg = -1;   // the argument the error concerns (for the caret), -1 for none
 };
 
 // What the CLI does with a line: match it, then let the command fill its request.
@@ -33,6 +34,9 @@ Built build(const std::string& line) {
         b.error = m.command->fill(req, m.args);
     } else if (!m.args.empty()) {
         b.error = "syntax error, expecting <command>.";
+    }
+    if (auto a = req.attribute("msim-error-arg")) {
+        b.error_arg = a.as_int();
     }
     b.request = xml::to_string(req);
     return b;
@@ -118,6 +122,11 @@ TEST_CASE("ping options") {
     CHECK(build("ping 10.2.2.10 s 1").error == "'s' is ambiguous.");
     CHECK(build("ping 10.2.2.10 10.2.2.11").error == "syntax error.");
     CHECK(build("ping 10.2.2.10 count 2 count 3").error == "syntax error.");
+    // Where the caret goes: under the offending word (arguments counted from 0 after `ping`).
+    CHECK(build("ping 10.2.2.10 count three").error_arg == 2);
+    CHECK(build("ping 10.2.2.10 bogus count 2").error_arg == 1);
+    CHECK(build("ping 10.2.2.10 count").error_arg == -1);  // missing: at the end of the line
+    CHECK(build("show interfaces fe-0/0/1 fe-0/0/2").error_arg == 1);
     auto m = match("ping");
     REQUIRE(m.error);
     CHECK(m.error->kind == MatchError::Kind::missing_argument);

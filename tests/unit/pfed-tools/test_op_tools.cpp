@@ -314,6 +314,13 @@ TEST_CASE("ping names that are not addresses, and bad options, are rpc errors") 
     CHECK(r.reply.error_message == "ping: cannot resolve host-b: Unknown host");
     r = lab.call("<ping><host>10.2.2.10</host><interval>0.01</interval></ping>", shell::PingRenderer{});
     CHECK(r.reply.status == ipc::Reply::Status::rpc_error);
+    r = lab.call("<ping><host>10.2.2.10</host><source>10.9.9.9</source></ping>", shell::PingRenderer{});
+    CHECK(r.reply.error_message == "ping: bind: Can't assign requested address");
+    CHECK(lab.listeners() == 0);
+    r = lab.call("<ping><host>10.2.2.10</host><count>1</count><source>10.5.5.5</source></ping>",
+                 shell::PingRenderer{});
+    CHECK(r.reply.ok());
+    CHECK(r.text.find("64 bytes from 10.2.2.10: icmp_seq=0 ttl=63") != std::string::npos);
     // A bare <ping/> is still the daemon's liveness check.
     ipc::SyncClient client(lab.paths.socket("pfed"), "pfed");
     auto pong = client.call("ping");
