@@ -397,6 +397,10 @@ class PingSession final : public Session {
             }
             delay = o_.wait;
         }
+        arm(delay);
+    }
+
+    void arm(Micros delay) {
         timer_.expires_after(delay);
         timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
             if (!ec) {
@@ -479,12 +483,9 @@ class PingSession final : public Session {
         }
         progress(pr);
         if (o_.rapid && seq == current_) {
-            timer_.cancel();
-            if (all_sent()) {
-                finish_soon();
-            } else {
-                post_self([this] { send_probe(); });
-            }
+            // The next probe (or the end) right away. This may run inside send_echo_request (a ping to the
+            // router itself is answered synchronously); send_probe's own scheduling then replaces this.
+            arm(Micros(0));
         } else if (all_sent() && outstanding_.empty()) {
             finish_soon();
         }
@@ -605,16 +606,22 @@ class TracerouteSession final : public Session {
         segment[dp::kUdpHeaderSize] = static_cast<uint8_t>(sequence_);  // BSD puts seq and ttl in the data
         segment[dp::kUdpHeaderSize + 1] = static_cast<uint8_t>(ttl_);
         dp::udp_write(segment, h.source, h.destination, port_, current_port());
+        // A probe to one of the router's own addresses is answered (port unreachable) before
+        // send_datagram returns: be waiting for it already.
         sent_at_ = SteadyClock::now();
+        waiting_ = true;
         const auto result = ctx_.engine().send_datagram(std::move(pkt));
         if (auto err = send_error_text(result)) {
+            waiting_ = false;
             Probe p;
             p.send_error = "traceroute: sendto: " + *err;
             probes_.push_back(p);
             post_self([this] { next_probe(); });
             return;
         }
-        waiting_ = true;
+        if (!waiting_) {
+            return;  // answered already
+        }
         timer_.expires_after(o_.wait);
         timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
             if (!ec) {

@@ -280,6 +280,25 @@ TEST_CASE("ping rapid and size") {
           "round-trip min/avg/max/stddev = T/T/T/T ms\n");
 }
 
+TEST_CASE("ping the router's own address, normal and rapid") {
+    Lab lab;
+    auto r = lab.call("<ping><host>10.5.5.5</host><count>2</count><interval>0.1</interval></ping>",
+                      shell::PingRenderer{});
+    REQUIRE(r.reply.ok());
+    CHECK(without_times(r.text) ==
+          "PING 10.5.5.5 (10.5.5.5): 56 data bytes\n"
+          "64 bytes from 10.5.5.5: icmp_seq=0 ttl=64 time=T ms\n"
+          "64 bytes from 10.5.5.5: icmp_seq=1 ttl=64 time=T ms\n"
+          "\n"
+          "--- 10.5.5.5 ping statistics ---\n"
+          "2 packets transmitted, 2 packets received, 0% packet loss\n"
+          "round-trip min/avg/max/stddev = T/T/T/T ms\n");
+    r = lab.call("<ping><host>10.5.5.5</host><rapid/><count>20</count></ping>", shell::PingRenderer{});
+    REQUIRE(r.reply.ok());
+    CHECK(r.text.find("\n!!!!!!!!!!!!!!!!!!!!\n--- 10.5.5.5 ping statistics ---\n"
+                      "20 packets transmitted, 20 packets received, 0% packet loss\n") != std::string::npos);
+}
+
 TEST_CASE("ping to an address nobody answers: host unreachable from the router that gave up on ARP") {
     Lab lab;
     auto r =
@@ -394,6 +413,28 @@ TEST_CASE("traceroute through one router shows two hops") {
           " 1  10.5.5.6 (10.5.5.6)  T ms  T ms  T ms\n"
           " 2  10.2.2.10 (10.2.2.10)  T ms  T ms  T ms\n");
     CHECK(lab.listeners() == 0);
+}
+
+TEST_CASE("traceroute to the router's own address: one hop, answered by its own port unreachable") {
+    Lab lab;
+    auto r =
+        lab.call("<traceroute><host>10.5.5.5</host><wait>1</wait></traceroute>", shell::TracerouteRenderer{});
+    REQUIRE(r.reply.ok());
+    CHECK(without_times(r.text) ==
+          "traceroute to 10.5.5.5 (10.5.5.5), 30 hops max, 40 byte packets\n"
+          " 1  10.5.5.5 (10.5.5.5)  T ms  T ms  T ms\n");
+}
+
+TEST_CASE("ping with ttl 1: time to live exceeded from the first router, with the returned header") {
+    Lab lab;
+    auto r =
+        lab.call("<ping><host>10.2.2.10</host><count>1</count><ttl>1</ttl></ping>", shell::PingRenderer{});
+    REQUIRE(r.reply.ok());
+    CHECK(r.text.find("92 bytes from 10.5.5.6: Time to live exceeded\n"
+                      "Vr HL TOS  Len   ID Flg  off TTL Pro  cks      Src      Dst\n"
+                      " 4  5  00 0054 ") != std::string::npos);
+    CHECK(r.text.find(" 10.5.5.5  10.2.2.10 \n") != std::string::npos);
+    CHECK(r.text.find("1 packets transmitted, 0 packets received, 100% packet loss\n") != std::string::npos);
 }
 
 TEST_CASE("traceroute to an address with no route") {
