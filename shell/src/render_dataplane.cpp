@@ -361,7 +361,8 @@ std::string returned_header(const std::string& hex) {
 
 std::string render_interface_information(const pugi::xml_node& reply, InterfaceView view) {
     auto info = find(reply, "interface-information");
-    if (view == InterfaceView::kTerse) {
+    // A terse reply has nothing for the other views: show it as it is.
+    if (view == InterfaceView::kTerse || std::string_view(info.attribute("junos:style").value()) == "terse") {
         return terse(info);
     }
     std::string out;

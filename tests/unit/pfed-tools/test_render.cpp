@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <string>
 
@@ -264,4 +265,77 @@ TEST_CASE("show firewall") {
           "lan-in                                                 84                    1\n"
           "\n"
           "Filter: quiet\n");
+}
+
+TEST_CASE("the streaming renderers: rapid marks, losses, ICMP errors, traceroute hops, monitored packets") {
+    auto parse = [](const char* xml) {
+        auto doc = std::make_shared<pugi::xml_document>();
+        REQUIRE(doc->load_string(xml));
+        return doc;
+    };
+    shell::PingRenderer ping;
+    std::string out;
+    for (const char* xml : {
+             "<ping-start><target-host>10.2.2.10</target-host><target-ip>10.2.2.10</target-ip>"
+             "<packet-size>56</packet-size><rapid/></ping-start>",
+             "<probe-result><probe-index>1</probe-index><probe-success/><ip-address>10.2.2.10</ip-address>"
+             "<icmp-sequence>0</icmp-sequence><time-to-live>63</time-to-live><response-size>64</"
+             "response-size>"
+             "<rtt>512</rtt></probe-result>",
+             "<probe-result><icmp-sequence>1</icmp-sequence><timeout/></probe-result>",
+             "<msim-keepalive/>",
+             "<probe-result><ip-address>10.5.5.6</ip-address><icmp-sequence>2</icmp-sequence>"
+             "<response-size>92</response-size><icmp-error>Destination Host "
+             "Unreachable</icmp-error></probe-result>",
+         }) {
+        out += ping.progress(parse(xml)->document_element());
+    }
+    auto result = parse(
+        "<rpc-reply><ping-results><target-host>10.2.2.10</target-host><target-ip>10.2.2.10</target-ip>"
+        "<packet-size>56</packet-size><probe-results-summary><probes-sent>3</probes-sent>"
+        "<responses-received>1</responses-received><packet-loss>66</packet-loss><rtt-minimum>512</"
+        "rtt-minimum>"
+        "<rtt-maximum>512</rtt-maximum><rtt-average>512</rtt-average><rtt-stddev>0</rtt-stddev>"
+        "</probe-results-summary></ping-results></rpc-reply>");
+    out += ping.result(result->document_element());
+    CHECK(out ==
+          "PING 10.2.2.10 (10.2.2.10): 56 data bytes\n"
+          "!..\n"
+          "--- 10.2.2.10 ping statistics ---\n"
+          "3 packets transmitted, 1 packets received, 66% packet loss\n"
+          "round-trip min/avg/max/stddev = 0.512/0.512/0.512/0.000 ms\n");
+
+    shell::TracerouteRenderer trace;
+    CHECK(trace.progress(parse("<hop><ttl-value>3</ttl-value><probe-result><ip-address>10.6.6.6</ip-address>"
+                               "<rtt>1500</rtt></probe-result><probe-result><timeout/></probe-result>"
+                               "<probe-result><ip-address>10.7.7.7</ip-address><rtt>2001</rtt>"
+                               "<unreachable-flag>!H</unreachable-flag></probe-result></hop>")
+                             ->document_element()) ==
+          " 3  10.6.6.6 (10.6.6.6)  1.500 ms * 10.7.7.7 (10.7.7.7)  2.001 ms !H\n");
+
+    shell::MonitorRenderer monitor;
+    CHECK(monitor.progress(parse("<monitor-start><interface>so-0/2/0</interface><detail/></monitor-start>")
+                               ->document_element()) ==
+          "Address resolution is ON. Use <no-resolve> to avoid any reverse lookup delay.\n"
+          "Address resolution timeout is 4s.\n"
+          "Listening on so-0/2/0, capture size 1514 bytes\n\n");
+    CHECK(monitor.progress(
+              parse("<packet><time>05:01:02.000123</time><direction>In</direction>"
+                    "<summary>IP 10.1.1.10 &gt; 10.2.2.10: ICMP echo request, id 7, seq 1, length 64"
+                    "</summary></packet>")
+                  ->document_element()) ==
+          "05:01:02.000123  In IP 10.1.1.10 > 10.2.2.10: ICMP echo request, id 7, seq 1, length 64\n");
+}
+
+TEST_CASE("a terse reply is shown terse whatever view was asked") {
+    Router r;
+    const std::string text = rendered(
+        [&](pugi::xml_node n) {
+            rpc::append_interface_information(n, {*r.e.interface("lo0")}, rpc::InterfaceDetail::kTerse);
+        },
+        [](auto n) { return shell::render_interface_information(n, shell::InterfaceView::kStandard); });
+    CHECK(text ==
+          "Interface               Admin Link Proto    Local                 Remote\n"
+          "lo0                     up    up\n"
+          "lo0.0                   up    up   inet     192.168.255.1/32\n");
 }
