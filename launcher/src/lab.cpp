@@ -470,9 +470,15 @@ int lab_up(const std::string& file) {
                 },
                 config_logs);
             for (const auto& [r, rc] : loaded) {
-                if (rc != 0)
-                    failed += "router " + r + " refused its startup configuration:\n" +
+                if (rc != 0) {
+                    // The CLI names lab-startup.conf's lines; say where that text sits in the lab file.
+                    const auto* router = lab.router(r);
+                    failed += "router " + r + " refused its startup-config (" + lab.file.filename().string() +
+                              " line " + std::to_string(router->startup_config_line) +
+                              "; line N of lab-startup.conf is line " +
+                              std::to_string(router->startup_config_line) + "+N of the lab file):\n" +
                               indent(read_text(config_logs[r]));
+                }
             }
             if (!failed.empty())
                 throw LabFailure(failed);
@@ -551,8 +557,10 @@ std::string router_port_state(const Endpoint& e, bool router_running) {
         r.append_child("interface-name").text().set(e.interface.c_str());
         r.append_child("terse");
         auto reply = pfed.call(req, 2000ms);
-        if (reply.status == ipc::Reply::Status::rpc_error)
-            return "absent";
+        if (reply.status == ipc::Reply::Status::rpc_error) {
+            // pfed answers "device NAME not found" for an interface whose PIC is not online.
+            return reply.error_message.find("not found") != std::string::npos ? "absent" : "unknown";
+        }
         if (!reply.ok())
             return "unknown";
         for (auto n : reply.root().select_nodes("//physical-interface")) {

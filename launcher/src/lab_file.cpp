@@ -151,8 +151,10 @@ void parse_router(Checker& c, Router& r, std::map<std::string, YAML::Node>& k) {
         }
     }
     if (auto it = k.find("startup-config"); it != k.end()) {
-        if (auto v = c.scalar(it->second, "startup-config"))
+        if (auto v = c.scalar(it->second, "startup-config")) {
             r.startup_config = *v;
+            r.startup_config_line = Checker::line_of(it->second);
+        }
     }
 }
 

@@ -30,8 +30,9 @@ struct Pic {
 struct Router {
     std::string name;
     std::string chassis = "m10";
-    std::vector<Pic> pics;       // the default PICs when the lab file names none
-    std::string startup_config;  // Junos text; empty: the router gets only its host name
+    std::vector<Pic> pics;        // the default PICs when the lab file names none
+    std::string startup_config;   // Junos text; empty: the router gets only its host name
+    int startup_config_line = 0;  // the lab file's line of `startup-config:`; the text starts after it
     int line = 0;
 };
 
