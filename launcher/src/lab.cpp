@@ -356,6 +356,18 @@ void teardown(const LabState& s) {
     fs::remove(state_path(s.name), ec);
 }
 
+// Ctrl-C (or SIGTERM) while `up` runs: the children in our process group get it too and fail; `up` then
+// tears down what it created instead of dying halfway and leaving it to `down`.
+volatile std::sig_atomic_t up_interrupted = 0;
+void on_up_signal(int) {
+    up_interrupted = 1;
+}
+
+void check_interrupted() {
+    if (up_interrupted)
+        throw LabFailure("interrupted");
+}
+
 int lab_up(const std::string& file) {
     const auto t0 = std::chrono::steady_clock::now();
     LabFile lab;
@@ -415,8 +427,14 @@ int lab_up(const std::string& file) {
         return 1;
     }
 
+    struct sigaction sa {};
+    sa.sa_handler = on_up_signal;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGINT, &sa, nullptr);
+    ::sigaction(SIGTERM, &sa, nullptr);
     try {
         for (const auto& h : state.hosts) {
+            check_interrupted();
             std::printf("Creating host %s (%s on %s)\n", h.name.c_str(), h.address.c_str(),
                         h.interface.c_str());
             create_host(h);
@@ -444,6 +462,7 @@ int lab_up(const std::string& file) {
             config_logs[r.name] = paths.tmp_dir() / "lab-startup.log";
         }
         if (!state.routers.empty()) {
+            check_interrupted();
             std::printf("Starting %zu router(s)\n", state.routers.size());
             std::fflush(stdout);
             std::string failed;
@@ -457,8 +476,10 @@ int lab_up(const std::string& file) {
                 if (rc != 0)
                     failed += "router " + r + " did not start:\n" + indent(read_text(start_logs[r]));
             }
+            check_interrupted();  // children that died of the same Ctrl-C are not the story
             if (!failed.empty())
                 throw LabFailure(failed);
+            check_interrupted();
             std::printf("Loading startup configurations\n");
             std::fflush(stdout);
             const auto loaded = run_for_routers(
@@ -480,9 +501,11 @@ int lab_up(const std::string& file) {
                               indent(read_text(config_logs[r]));
                 }
             }
+            check_interrupted();  // children that died of the same Ctrl-C are not the story
             if (!failed.empty())
                 throw LabFailure(failed);
         }
+        check_interrupted();
         state.phase = "up";
         write_text(state_path(lab.name), lab::state_text(state));
     } catch (const std::exception& e) {
