@@ -479,7 +479,6 @@ int lab_up(const std::string& file) {
             check_interrupted();  // children that died of the same Ctrl-C are not the story
             if (!failed.empty())
                 throw LabFailure(failed);
-            check_interrupted();
             std::printf("Loading startup configurations\n");
             std::fflush(stdout);
             const auto loaded = run_for_routers(
