@@ -344,8 +344,8 @@ void teardown(const LabState& s) {
     for (const auto& h : s.hosts) {
         if (!netns_exists(h.name))
             continue;
-        // The device first: a persistent TAP outlives nothing once its namespace is gone, but deleting it
-        // explicitly also works when something still holds the namespace open.
+        // The device first: were something still holding the namespace open (a pfed that did not stop),
+        // `ip netns del` would only remove its name and the TAP device would live on out of sight.
         run({"ip", "-n", h.name, "link", "del", h.interface});
         const RunResult r = run({"ip", "netns", "del", h.name});
         if (r.status != 0)
@@ -637,9 +637,21 @@ int lab_status(const std::optional<std::string>& which) {
     }
     for (const auto& h : s.hosts) {
         const bool present = netns_exists(h.name);
-        nodes.push_back(
-            {h.name, "host", present ? "present" : "absent",
-             h.interface + " " + h.address + (h.gateway.empty() ? "" : ", gateway " + h.gateway)});
+        std::string detail =
+            h.interface + " " + h.address + (h.gateway.empty() ? "" : ", gateway " + h.gateway);
+        if (present) {
+            // What the namespace really has, in case someone changed it by hand.
+            const auto addr = run({"ip", "-n", h.name, "-o", "-4", "addr", "show", "dev", h.interface});
+            if (addr.status != 0)
+                detail += " (device " + h.interface + " missing)";
+            else if (addr.output.find(" " + h.address + " ") == std::string::npos)
+                detail += " (address missing)";
+            if (!h.gateway.empty() &&
+                run({"ip", "-n", h.name, "route", "show", "default"}).output.find("via " + h.gateway + " ") ==
+                    std::string::npos)
+                detail += " (default route missing)";
+        }
+        nodes.push_back({h.name, "host", present ? "present" : "absent", detail});
     }
     print_table(nodes);
     std::printf("\n");

@@ -268,7 +268,12 @@ void parse_links(Checker& c, LabFile& lab, const YAML::Node& links) {
                 }
             } else if (lab.host(end.node)) {
                 ++hosts;
-                if (!valid_ifname(end.interface)) {
+                if (end.interface == "lo") {
+                    c.problem(e, "host " + end.node +
+                                     ": 'lo' is the namespace's loopback; name the wire's end "
+                                     "otherwise (e.g. eth0)");
+                    good = false;
+                } else if (!valid_ifname(end.interface)) {
                     c.problem(e,
                               "host " + end.node + ": '" + end.interface +
                                   "' is not a Linux interface name (1-15 characters, no '/', ':' or blanks)");

@@ -164,6 +164,21 @@ topology:
             problems("name: t\ntopology:\n  nodes:\n    \"a b\": { kind: router }\n").find("bad node name") !=
             std::string::npos);
     }
+    SUBCASE("a host's end is a Linux interface name other than lo") {
+        auto p = problems(R"(name: t
+topology:
+  nodes:
+    r1: { kind: router }
+    h1: { kind: host, address: 10.1.1.10/24 }
+    h2: { kind: host, address: 10.1.1.11/24 }
+  links:
+    - endpoints: ["r1:fe-0/0/0", "h1:lo"]
+    - endpoints: ["r1:fe-0/0/1", "h2:a-very-long-interface-name"]
+)");
+        CHECK(p.find("lab.yaml:8: host h1: 'lo' is the namespace's loopback") != std::string::npos);
+        CHECK(p.find("lab.yaml:9: host h2: 'a-very-long-interface-name' is not a Linux interface name") !=
+              std::string::npos);
+    }
     SUBCASE("host to host is not a link") {
         auto p = problems(R"(name: t
 topology:
