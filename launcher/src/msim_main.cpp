@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "msim/launcher/lab.hpp"
 #include "msim/launcher/router_control.hpp"
 
 namespace {
@@ -15,6 +16,8 @@ void usage(std::FILE* out) {
         "       msim status [--router NAME]            list a router's daemons: PID, uptime, restarts\n"
         "       msim cli    [--router NAME] [--user NAME] [-c 'CMD; CMD...'] [-f FILE] [--stop-on-error]\n"
         "                                              open the router's CLI, or run commands in batch mode\n"
+        "       msim lab up FILE | down | status | console NODE | capture NODE:IF OUT.pcap  [-t FILE]\n"
+        "                                              labs of routers and Linux hosts (msim lab --help)\n"
         "Routers keep their state in $MSIM_HOME/<router>/ (default ~/.local/share/msim).\n",
         out);
 }
@@ -28,6 +31,10 @@ int main(int argc, char** argv) {
         return 0;
     }
     const std::string command = args.empty() ? "" : args[0];
+    if (command == "lab") {
+        // The lab runner has its own options (-t, -c); --router means nothing there.
+        return msim::launcher::lab_main(std::vector<std::string>(args.begin() + 1, args.end()));
+    }
     std::string router = "default";
     std::vector<std::string> rest;
     for (size_t i = 1; i < args.size(); ++i) {
