@@ -81,6 +81,30 @@ std::string now_hms() {
     return buf;
 }
 
+// The column where word `index` of `command` starts (quotes group words, as split_words does); `otherwise`
+// when there are fewer words.
+size_t word_column(const std::string& command, size_t index, size_t otherwise) {
+    size_t count = 0;
+    bool in_word = false, quoted = false;
+    for (size_t pos = 0; pos < command.size(); ++pos) {
+        const char c = command[pos];
+        const bool space = !quoted && (c == ' ' || c == '\t');
+        if (!space && !in_word) {
+            if (count == index) {
+                return pos;
+            }
+            ++count;
+            in_word = true;
+        } else if (space) {
+            in_word = false;
+        }
+        if (c == '"') {
+            quoted = !quoted;
+        }
+    }
+    return otherwise;
+}
+
 bool starts_word(const std::string& full, const std::string& word) {
     return !word.empty() && full.compare(0, word.size(), word) == 0;
 }
@@ -415,7 +439,12 @@ bool Cli::execute_operational(const std::string& line) {
     if (cmd.fill) {
         const std::string error = cmd.fill(req, m.args);
         if (!error.empty()) {
-            caret(line, piped.command.size() + 1);
+            // A fill that names the argument its error concerns gets the caret under that word.
+            size_t col = piped.command.size() + 1;
+            if (auto a = req.attribute("msim-error-arg")) {
+                col = word_column(piped.command, m.expanded.size() + a.as_uint(), col);
+            }
+            caret(line, col);
             out_ << error << "\n";
             return false;
         }
