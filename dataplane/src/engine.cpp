@@ -1924,13 +1924,20 @@ const TrafficCounters& ForwardingEngine::global_counters() const {
     return impl_->global;
 }
 
-void ForwardingEngine::clear_interface_counters() {
+void ForwardingEngine::clear_interface_counters(std::string_view interface) {
     for (auto& [name, p] : impl_->phys) {
+        if (!interface.empty() && name != interface) {
+            continue;
+        }
         p->counters = {};
         for (auto& [n, u] : p->units) {
             u.counters = {};
         }
     }
+}
+
+void ForwardingEngine::clear_arp_table() {
+    impl_->arp.clear();
 }
 
 void ForwardingEngine::clear_firewall_counters(std::string_view filter) {
