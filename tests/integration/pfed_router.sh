@@ -158,6 +158,34 @@ expect_not_contains "the route is gone" "$(rpc r2 pfed '<get-route-information/>
 out=$(ip netns exec "$ns" ping -c 1 -W 1 10.0.0.2 2>&1); rc=$?
 expect_status "and r2 no longer answers the host" 1 "$rc"
 
+# The host's PIC goes offline: fe-0/0/1 disappears, pings fail; back online, its configuration returns.
+pic_request() {
+    rpc r1 chassisd "<request-chassis-pic><fpc-slot>0</fpc-slot><pic-slot>0</pic-slot><$1/></request-chassis-pic>"
+}
+no_fe1() { ! rpc r1 pfed '<get-interface-information><terse/></get-interface-information>' | grep -q '<name>fe-0/0/1</name>'; }
+pic_request offline >/dev/null
+if wait_for 5 no_fe1; then pass "PIC offline: its interfaces are gone"; else fail "fe-0/0/1 still there with its PIC offline"; fi
+out=$(ip netns exec "$ns" ping -c 1 -W 1 192.168.77.1 2>&1); rc=$?
+expect_status "no answer while the PIC is offline" 1 "$rc"
+expect_contains "messages says so" "$(cat "$MSIM_HOME/r1/var/log/messages")" "PIC 0/0 offline: interface fe-0/0/1 deleted"
+pic_request online >/dev/null
+wait_for 5 has_fe r1
+out=$(ip netns exec "$ns" ping -c 2 -W 1 192.168.77.1 2>&1); rc=$?
+expect_status "PIC back online: the host pings r1 again (configuration and wire survived)" 0 "$rc"
+
+# pfed restarted by init: it re-reads wires.conf, re-subscribes to chassisd, reloads its configuration.
+old=$(daemon_pid r1 pfed)
+kill -9 "$old"
+restarted() {
+    local pid
+    pid=$(daemon_pid r1 pfed)
+    [ -n "$pid" ] && [ "$pid" != "$old" ] &&
+        rpc r1 pfed '<get-interface-information><terse/></get-interface-information>' | grep -q '192.168.77.1/24'
+}
+if wait_for 15 restarted; then pass "pfed restarted with its interfaces and configuration"; else fail "pfed did not come back"; fi
+out=$(ip netns exec "$ns" ping -c 2 -W 1 192.168.77.1 2>&1); rc=$?
+expect_status "the TAP wire is re-attached after the restart" 0 "$rc"
+
 # A capture of r1's TAP wire (the lab runner's start-capture), read back by tshark.
 pcap="$MSIM_HOME/capture.pcap"
 "$PY" - "$MSIM_HOME/r1/var/run/pfed.sock" "$pcap" >"$MSIM_HOME/capture.out" 2>&1 <<'EOF' &

@@ -79,8 +79,15 @@ TEST_CASE("pfed: PIC states create and delete interfaces; the ES PIC model survi
     CHECK(pfed.engine().interface("es-0/1/0")->service_pic_attached);
 
     // `present` (FPC offline) is not online either.
+    const auto before = *pfed.engine().interface("fe-0/0/1");
     pfed.pic_state(pic(doc, 0, 0, "4x-fe", "present", {"fe-0/0/0", "fe-0/0/1", "fe-0/0/2", "fe-0/0/3"}));
     CHECK_FALSE(pfed.engine().interface("fe-0/0/0"));
+    // Back online, a port keeps its index and so its MAC (hosts on the wire keep it in their ARP cache).
+    pfed.pic_state(pic(doc, 0, 0, "4x-fe", "online", {"fe-0/0/0", "fe-0/0/1", "fe-0/0/2", "fe-0/0/3"}));
+    const auto after = *pfed.engine().interface("fe-0/0/1");
+    CHECK(after.index == before.index);
+    CHECK(after.snmp_index == before.snmp_index);
+    CHECK(after.mac == before.mac);
     const std::string log = router.messages();
     CHECK(log.find("PIC 0/1 offline: interface es-0/1/0 deleted") != std::string::npos);
     CHECK(log.find("PIC 0/0 online: interface fe-0/0/3 created") != std::string::npos);
