@@ -117,10 +117,14 @@ Pfed::Pfed(Daemon& daemon, std::shared_ptr<const config::Schema> schema)
         }  // an interface connected to nothing: the frame is lost, as on an unplugged port
     });
     engine_.set_icmp_handler([this](const dp::IcmpEvent& event) {
-        for (auto it = icmp_listeners_.begin(); it != icmp_listeners_.end();) {
-            // A listener may remove itself (a finished ping): step past it first.
-            auto current = it++;
-            current->second(event);
+        // A listener may add or remove listeners (itself, when a ping ends) while it runs: call a snapshot,
+        // whose shared_ptrs keep each callable alive until its call returns.
+        std::vector<std::pair<uint64_t, std::shared_ptr<dp::ForwardingEngine::IcmpHandler>>> snapshot(
+            icmp_listeners_.begin(), icmp_listeners_.end());
+        for (const auto& [id, listener] : snapshot) {
+            if (icmp_listeners_.count(id) != 0) {
+                (*listener)(event);
+            }
         }
     });
     (void)engine_.add_interface("lo0");  // the loopback exists whatever hardware is installed
@@ -151,14 +155,19 @@ void Pfed::start() {
 
 uint64_t Pfed::add_packet_tap(dp::ForwardingEngine::PacketTap tap) {
     const uint64_t id = next_listener_++;
-    taps_[id] = std::move(tap);
-    if (taps_.size() == 1) {
+    taps_[id] = std::make_shared<dp::ForwardingEngine::PacketTap>(std::move(tap));
+    if (!tap_installed_) {
         // Only while someone listens: the tap costs a call per frame.
+        tap_installed_ = true;
         engine_.set_packet_tap(
             [this](const std::string& interface, dp::TapDirection dir, std::span<const uint8_t> frame) {
-                for (auto it = taps_.begin(); it != taps_.end();) {
-                    auto current = it++;
-                    current->second(interface, dir, frame);
+                // As for ICMP listeners: a tap may remove itself (monitor traffic count N reached).
+                std::vector<std::pair<uint64_t, std::shared_ptr<dp::ForwardingEngine::PacketTap>>> snapshot(
+                    taps_.begin(), taps_.end());
+                for (const auto& [tap_id, listener] : snapshot) {
+                    if (taps_.count(tap_id) != 0) {
+                        (*listener)(interface, dir, frame);
+                    }
                 }
             });
     }
@@ -168,13 +177,19 @@ uint64_t Pfed::add_packet_tap(dp::ForwardingEngine::PacketTap tap) {
 void Pfed::remove_packet_tap(uint64_t id) {
     taps_.erase(id);
     if (taps_.empty()) {
-        engine_.set_packet_tap(nullptr);
+        // Not now: this may run inside the engine's tap, which must not be destroyed while it runs.
+        boost::asio::post(daemon_.io(), [this, alive = std::weak_ptr<int>(alive_)] {
+            if (!alive.expired() && taps_.empty() && tap_installed_) {
+                engine_.set_packet_tap(nullptr);
+                tap_installed_ = false;
+            }
+        });
     }
 }
 
 uint64_t Pfed::add_icmp_listener(dp::ForwardingEngine::IcmpHandler handler) {
     const uint64_t id = next_listener_++;
-    icmp_listeners_[id] = std::move(handler);
+    icmp_listeners_[id] = std::make_shared<dp::ForwardingEngine::IcmpHandler>(std::move(handler));
     return id;
 }
 

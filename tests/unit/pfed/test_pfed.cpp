@@ -98,15 +98,13 @@ TEST_CASE("pfed: ICMP listeners and packet taps fan out and may remove themselve
     Daemon daemon("pfed", router.paths);
     Pfed pfed(daemon, config::Schema::load(MSIM_YANG_DIR));
     REQUIRE(pfed.engine().configure_unit("lo0", unit0("10.255.0.1/32")).ok());
-    int first = 0, second = 0, taps = 0;
+    int first = 0, second = 0;
     uint64_t id1 = 0;
     id1 = pfed.add_icmp_listener([&](const dp::IcmpEvent&) {
         ++first;
         pfed.remove_icmp_listener(id1);
     });
     pfed.add_icmp_listener([&](const dp::IcmpEvent&) { ++second; });
-    const uint64_t tap =
-        pfed.add_packet_tap([&](const std::string&, dp::TapDirection, std::span<const uint8_t>) { ++taps; });
     for (uint16_t seq = 0; seq < 2; ++seq) {
         dp::EchoRequest req;
         req.destination = *dp::Ipv4Address::parse("10.255.0.1");  // ourselves: the reply comes back to us
@@ -115,6 +113,31 @@ TEST_CASE("pfed: ICMP listeners and packet taps fan out and may remove themselve
     }
     CHECK(first == 1);
     CHECK(second == 2);
-    pfed.remove_packet_tap(tap);
-    (void)taps;  // loopback traffic never touches a wire; the tap is only checked for add/remove safety
+
+    // A tap that removes itself on its first frame (monitor traffic count 1), then a new one.
+    pugi::xml_document doc;
+    pfed.pic_state(pic(doc, 0, 0, "4x-fe", "online", {"fe-0/0/0"}));
+    REQUIRE(pfed.engine().configure_unit("fe-0/0/0", unit0("10.0.0.1/24")).ok());
+    REQUIRE(pfed.engine().set_link_up("fe-0/0/0", true).ok());
+    int taps = 0;
+    uint64_t tap = 0;
+    tap = pfed.add_packet_tap([&](const std::string& ifname, dp::TapDirection dir, std::span<const uint8_t>) {
+        CHECK(ifname == "fe-0/0/0");
+        CHECK(dir == dp::TapDirection::kOut);
+        ++taps;
+        pfed.remove_packet_tap(tap);
+    });
+    auto ping = [&](const char* to) {
+        dp::EchoRequest req;
+        req.destination = *dp::Ipv4Address::parse(to);
+        pfed.engine().send_echo_request(req);  // an ARP request leaves fe-0/0/0 (to no wire)
+    };
+    ping("10.0.0.2");
+    ping("10.0.0.3");
+    CHECK(taps == 1);
+    daemon.io().poll();  // the engine's tap is uninstalled outside the packet path
+    int again = 0;
+    pfed.add_packet_tap([&](const std::string&, dp::TapDirection, std::span<const uint8_t>) { ++again; });
+    ping("10.0.0.4");
+    CHECK(again == 1);
 }

@@ -83,8 +83,9 @@ class Pfed final : public PfedContext {
     std::map<std::string, std::unique_ptr<dataplane::EsPic>, std::less<>> es_pics_;
 
     uint64_t next_listener_ = 1;
-    std::map<uint64_t, dataplane::ForwardingEngine::PacketTap> taps_;
-    std::map<uint64_t, dataplane::ForwardingEngine::IcmpHandler> icmp_listeners_;
+    std::map<uint64_t, std::shared_ptr<dataplane::ForwardingEngine::PacketTap>> taps_;
+    std::map<uint64_t, std::shared_ptr<dataplane::ForwardingEngine::IcmpHandler>> icmp_listeners_;
+    bool tap_installed_ = false;
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
