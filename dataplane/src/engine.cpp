@@ -205,6 +205,9 @@ struct ForwardingEngine::Impl {
     uint32_t next_phys_index = 128;
     uint32_t next_unit_index = 64;
     uint32_t next_snmp_index = 501;
+    // Indices an interface had before its PIC went offline: it gets them back, and so its MAC (a port's
+    // hardware address does not change when its PIC restarts; hosts keep it in their ARP caches).
+    std::map<std::string, std::pair<uint32_t, uint32_t>, std::less<>> past_indices;
     std::map<std::string, std::unique_ptr<Phys>, std::less<>> phys;
     std::unordered_map<uint32_t, Phys*> phys_by_index;
     std::map<std::string, std::map<uint32_t, UnitConfig>, std::less<>> unit_configs;
@@ -1249,8 +1252,14 @@ Status ForwardingEngine::add_interface(std::string_view name) {
     auto p = std::make_unique<Impl::Phys>();
     p->name = std::string(name);
     p->parsed = *parsed;
-    p->index = impl_->next_phys_index++;
-    p->snmp_index = impl_->next_snmp_index++;
+    if (auto past = impl_->past_indices.find(name); past != impl_->past_indices.end()) {
+        p->index = past->second.first;
+        p->snmp_index = past->second.second;
+    } else {
+        p->index = impl_->next_phys_index++;
+        p->snmp_index = impl_->next_snmp_index++;
+        impl_->past_indices.emplace(p->name, std::pair(p->index, p->snmp_index));
+    }
     p->mac = impl_->opt.base_mac;
     p->mac.bytes[4] = static_cast<uint8_t>(p->index >> 8);
     p->mac.bytes[5] = static_cast<uint8_t>(p->index);
@@ -1924,13 +1933,20 @@ const TrafficCounters& ForwardingEngine::global_counters() const {
     return impl_->global;
 }
 
-void ForwardingEngine::clear_interface_counters() {
+void ForwardingEngine::clear_interface_counters(std::string_view interface) {
     for (auto& [name, p] : impl_->phys) {
+        if (!interface.empty() && name != interface) {
+            continue;
+        }
         p->counters = {};
         for (auto& [n, u] : p->units) {
             u.counters = {};
         }
     }
+}
+
+void ForwardingEngine::clear_arp_table() {
+    impl_->arp.clear();
 }
 
 void ForwardingEngine::clear_firewall_counters(std::string_view filter) {

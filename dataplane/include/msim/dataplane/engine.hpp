@@ -151,7 +151,8 @@ class ForwardingEngine final : public PicContext {
     std::vector<ForwardingEntryInfo> forwarding_table() const;
     std::vector<FirewallFilterInfo> firewall() const;
     const TrafficCounters& global_counters() const;
-    void clear_interface_counters();
+    void clear_interface_counters(std::string_view interface = {});  // empty: all; else that physical one
+    void clear_arp_table();  // `clear arp`: every learned entry (they are relearned on demand)
     void clear_firewall_counters(std::string_view filter = {});  // empty: all filters
 
     // Checks a whole proposed configuration without changing the engine (the commit's validate phase):

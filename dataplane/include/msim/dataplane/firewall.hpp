@@ -18,6 +18,7 @@ namespace msim::dataplane {
 struct AddressMatch {
     Ipv4Prefix prefix;
     bool except = false;
+    bool operator==(const AddressMatch&) const = default;
 };
 
 struct PortRange {
@@ -55,11 +56,13 @@ struct FilterTerm {
     uint8_t reject_code = 13;
     std::string ipsec_sa;  // for kIpsecSa
     std::string count;     // named counter, empty for none
+    bool operator==(const FilterTerm&) const = default;
 };
 
 struct FirewallFilter {
     std::string name;
     std::vector<FilterTerm> terms;
+    bool operator==(const FirewallFilter&) const = default;
 };
 
 // What a filter looks at: the IPv4 5-tuple (ports only when `has_ports`).

@@ -97,6 +97,7 @@ struct TrafficCounters {
 struct UnitAddress {
     Ipv4Prefix local;                        // 10.1.1.254/24, or 10.1.1.8/32 on point-to-point units
     std::optional<Ipv4Address> destination;  // `address A/32 { destination D; }`
+    bool operator==(const UnitAddress&) const = default;
 };
 
 struct UnitConfig {
@@ -110,11 +111,13 @@ struct UnitConfig {
     std::string ipsec_sa;
     std::optional<Ipv4Address> tunnel_source;
     std::optional<Ipv4Address> tunnel_destination;
+    bool operator==(const UnitConfig&) const = default;  // pfed applies only the units that changed
 };
 
 struct StaticNextHop {
     std::optional<Ipv4Address> address;  // a gateway on a directly connected subnet
     std::string unit;                    // or a point-to-point / service unit ("es-0/1/0.0")
+    bool operator==(const StaticNextHop&) const = default;
 };
 
 struct StaticRoute {
@@ -123,6 +126,7 @@ struct StaticRoute {
     Kind kind = Kind::kNextHop;
     std::vector<StaticNextHop> next_hops;  // the first usable one is selected
     uint8_t preference = 5;
+    bool operator==(const StaticRoute&) const = default;
 };
 
 }  // namespace msim::dataplane
