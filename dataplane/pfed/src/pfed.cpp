@@ -207,7 +207,7 @@ std::optional<dp::InterfaceKind> Pfed::interface_kind(std::string_view interface
     return name ? std::optional(name->kind) : std::nullopt;
 }
 
-dp::EsPic* Pfed::es_pic(std::string_view interface) {
+dp::EsPic* Pfed::es_pic(const std::string& interface) {
     auto it = es_pics_.find(interface);
     return it == es_pics_.end() ? nullptr : it->second.get();
 }
@@ -653,10 +653,43 @@ void Pfed::start_capture(const pugi::xml_node& request, ipc::Responder r) {
     capture_progress(capture);
 }
 
+std::vector<std::string> Pfed::es_pics() const {
+    std::vector<std::string> out;
+    for (const auto& [name, pic] : es_pics_) {
+        out.push_back(name);
+    }
+    return out;
+}
+
+std::vector<EsUnitBinding> Pfed::es_bindings() const {
+    std::vector<EsUnitBinding> out;
+    for (const auto& [ifname, settings] : mapped_.interfaces) {
+        if (ifname.rfind("es-", 0) != 0) {
+            continue;
+        }
+        const bool online = engine_.interface(ifname).has_value();
+        for (const auto& [number, unit] : settings.units) {
+            if (unit.ipsec_sa.empty()) {
+                continue;
+            }
+            EsUnitBinding b;
+            b.unit = ifname + "." + std::to_string(number);
+            b.pic = ifname;
+            b.ipsec_sa = unit.ipsec_sa;
+            b.tunnel_source = unit.tunnel_source ? unit.tunnel_source->to_string() : "";
+            b.tunnel_destination = unit.tunnel_destination ? unit.tunnel_destination->to_string() : "";
+            b.online = online && !settings.disabled && !unit.disabled;
+            out.push_back(std::move(b));
+        }
+    }
+    return out;
+}
+
 void setup_pfed(Daemon& daemon) {
     auto pfed = std::make_shared<Pfed>(daemon, config::Schema::load(MSIM_YANG_DIR));
     daemon.keep(pfed);
     register_operational_tools(daemon, *pfed);
+    register_sa_rpcs(daemon, *pfed);
     boost::asio::post(daemon.io(), [p = pfed.get()] { p->start(); });
 }
 

@@ -14,11 +14,12 @@
 #include "msim/dataplane/es_pic.hpp"
 #include "msim/pfed/config_map.hpp"
 #include "msim/pfed/context.hpp"
+#include "msim/pfed/sa_service.hpp"
 #include "msim/pfed/wires.hpp"
 
 namespace msim::pfed {
 
-class Pfed final : public PfedContext {
+class Pfed final : public PfedContext, public SaHost {
   public:
     // Registers pfed's RPCs and hooks on `daemon`; start() begins talking to chassisd and mgd.
     Pfed(Daemon& daemon, std::shared_ptr<const config::Schema> schema);
@@ -41,7 +42,13 @@ class Pfed final : public PfedContext {
 
     // The ES PIC model of an es- interface ("es-0/1/0"), created the first time its PIC comes online and
     // kept across offline/online so its SAs survive (ipsecd installs SAs through its sa_backend()).
-    dataplane::EsPic* es_pic(std::string_view interface);
+
+    // SaHost (the SA backend RPCs of sa_service.hpp, for ipsecd): the ES PIC models pfed has (kept
+    // across offline/online; ipsecd removes an offline PIC's SAs and installs them again when it is
+    // back), and the es- units of the committed configuration that name an SA.
+    dataplane::EsPic* es_pic(const std::string& interface) override;
+    std::vector<std::string> es_pics() const override;
+    std::vector<EsUnitBinding> es_bindings() const override;
 
     // Chassis state (also driven directly by tests): a PIC's interfaces appear or disappear.
     void pic_state(const pugi::xml_node& pic);
