@@ -126,6 +126,10 @@ ipc::Handlers Daemon::make_handlers() {
 }
 
 std::shared_ptr<ipc::Connection> Daemon::peer_connection(const std::string& daemon, std::string& error) {
+    if (stopping_) {
+        error = name_ + " is stopping";
+        return nullptr;
+    }
     auto it = peers_.find(daemon);
     if (it != peers_.end() && it->second->is_open()) {
         return it->second;
@@ -236,10 +240,14 @@ void Daemon::stop() {
     if (server_) {
         server_->stop();
     }
-    for (auto& [name, conn] : peers_) {
+    // Closing a connection completes its pending calls, whose callbacks may touch peers_ (a closed peer is
+    // forgotten; a component may call again): close from a moved-out copy, and refuse new peers meanwhile.
+    stopping_ = true;
+    auto peers = std::move(peers_);
+    peers_.clear();
+    for (auto& [name, conn] : peers) {
         conn->close("daemon stopping");
     }
-    peers_.clear();
     io_.stop();
 }
 

@@ -100,6 +100,7 @@ class Daemon {
     NotificationHandler notification_handler_;
     std::unique_ptr<ipc::Server> server_;
     std::map<std::string, std::shared_ptr<ipc::Connection>> peers_;
+    bool stopping_ = false;
     boost::asio::signal_set signals_;
     std::vector<std::shared_ptr<void>> components_;  // declared last: destroyed first
 };
