@@ -6,6 +6,7 @@
 // the ceiling the daemon's I/O path is measured against.
 //
 //   bench_pfed_wire MSIM_BINARY [SECONDS]
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <chrono>
@@ -194,7 +195,9 @@ int main(int argc, char** argv) {
                 }
                 // A window of packets in flight keeps the socket buffers from overflowing: the rate is
                 // what pfed sustains, not what the kernel drops.
-                constexpr size_t window = 128;
+                // In flight at most ~64 KB: pfed's socket keeps the kernel's default receive buffer, and
+                // a datagram it drops costs this loop a 50 ms wait.
+                const size_t window = std::clamp<size_t>(65536 / (size + 200), 8, 128);
                 size_t sent = 0, received = 0, in_flight = 0;
                 std::vector<uint8_t> buf(2048);
                 const auto start = Clock::now();
