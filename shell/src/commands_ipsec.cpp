@@ -80,7 +80,8 @@ std::string render_security_associations(const pugi::xml_node& reply, bool detai
                     << "    Authentication failures: " << c.child_value("authentication-failures")
                     << ", Replay drops: " << c.child_value("replay-drops")
                     << ", Bad padding: " << c.child_value("bad-padding")
-                    << ", Malformed: " << c.child_value("malformed") << "\n";
+                    << ", Malformed: " << c.child_value("malformed") << "\n"
+                    << "    Bad SPI on this PIC: " << c.child_value("pic-bad-spi") << "\n";
             }
         }
     }

@@ -87,6 +87,12 @@ void register_sa_rpcs(Daemon& daemon, SaHost& host) {
                 continue;
             auto el = root.append_child("pic-sas");
             xml::append_text(el, "pic", name);
+            // Packets no SA could be charged with, for the PIC's part of show ipsec security-associations.
+            const auto& g = pic->crypto().global_counters();
+            auto gc = el.append_child("pic-counters");
+            xml::append_text(gc, "bad-spi", std::to_string(g.unknown_spi));
+            xml::append_text(gc, "malformed", std::to_string(g.malformed));
+            xml::append_text(gc, "no-outbound-sa", std::to_string(g.no_outbound_sa));
             auto& backend = pic->sa_backend();
             for (const auto& key : backend.list_sas()) {
                 auto state = backend.query_sa(key);

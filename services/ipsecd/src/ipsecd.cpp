@@ -276,8 +276,10 @@ void Ipsecd::show_security_associations(const pugi::xml_node& request, ipc::Resp
     const bool detail = bool(request.child("detail"));
     daemon_.call_peer("pfed", "get-sa-states", 10000ms, [this, wanted, detail, r](ipc::Reply reply) {
         std::map<std::string, std::vector<std::pair<std::string, ipsec::SaState>>> states;  // by SA name
+        std::map<std::string, std::string> bad_spi;                                         // by PIC
         if (reply.ok()) {
             for (auto pic : reply.root().child("sa-states").children("pic-sas")) {
+                bad_spi[pic.child_value("pic")] = pic.child("pic-counters").child_value("bad-spi");
                 for (auto st : pic.children("sa-state")) {
                     std::string error;
                     if (auto state = ipsec::parse_sa_state(st, error)) {
@@ -342,6 +344,7 @@ void Ipsecd::show_security_associations(const pugi::xml_node& request, ipc::Resp
                 xml::append_text(counters, "replay-drops", std::to_string(k.replay_drops));
                 xml::append_text(counters, "bad-padding", std::to_string(k.bad_padding));
                 xml::append_text(counters, "malformed", std::to_string(k.malformed));
+                xml::append_text(counters, "pic-bad-spi", bad_spi[pic]);
             }
         }
         r.reply(doc);

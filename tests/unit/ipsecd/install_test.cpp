@@ -167,6 +167,7 @@ TEST_CASE("ipsecd installs manual SAs into the ES PIC, survives pfed restarting,
               std::string::npos);
         CHECK(dtext.find("    Anti-replay service: Disabled") != std::string::npos);
         CHECK(dtext.find("    Packets encrypted: 0, Bytes encrypted: 0") != std::string::npos);
+        CHECK(dtext.find("    Bad SPI on this PIC: 0") != std::string::npos);
     }
 
     // pfed restarts with an empty ES PIC: ipsecd notices the new epoch and installs again.
