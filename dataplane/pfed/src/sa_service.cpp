@@ -16,7 +16,66 @@ std::string message_of(const ipsec::Status& s) {
 
 }  // namespace
 
+namespace {
+
+// Who hears about SA lifetimes, and the once-a-second poll of the seconds lifetimes.
+struct SaEvents {
+    explicit SaEvents(boost::asio::io_context& io) : timer(io) {}
+    std::vector<std::weak_ptr<ipc::Connection>> subscribers;
+    boost::asio::steady_timer timer;
+
+    void expired(const std::string& pic, const ipsec::SaKey& key, ipsec::ExpiryKind kind) {
+        pugi::xml_document doc;
+        auto e = doc.append_child("sa-expiry");
+        xml::append_text(e, "pic", pic);
+        ipsec::append_sa_key(e, key);
+        xml::append_text(e, "kind", kind == ipsec::ExpiryKind::soft ? "soft" : "hard");
+        std::erase_if(subscribers, [](const auto& w) { return w.expired(); });
+        for (const auto& w : subscribers) {
+            if (auto conn = w.lock(); conn && conn->is_open()) {
+                conn->notify(doc.document_element());
+            }
+        }
+    }
+};
+
+void poll_lifetimes(const std::shared_ptr<SaEvents>& events, SaHost& host) {
+    events->timer.expires_after(std::chrono::seconds(1));
+    events->timer.async_wait([weak = std::weak_ptr<SaEvents>(events),
+                              &host](const boost::system::error_code& ec) {
+        auto events = weak.lock();
+        if (ec || !events) {
+            return;
+        }
+        for (const auto& name : host.es_pics()) {
+            if (dataplane::EsPic* pic = host.es_pic(name)) {
+                auto& backend = pic->sa_backend();
+                // Set each time: ES PIC models appear when their PIC first comes online.
+                backend.set_expiry_listener([weak, name](const ipsec::SaKey& key, ipsec::ExpiryKind kind) {
+                    if (auto live = weak.lock()) {
+                        live->expired(name, key, kind);
+                    }
+                });
+                backend.poll_lifetimes();
+            }
+        }
+        poll_lifetimes(events, host);
+    });
+}
+
+}  // namespace
+
 void register_sa_rpcs(Daemon& daemon, SaHost& host) {
+    auto events = std::make_shared<SaEvents>(daemon.io());
+    daemon.keep(events);
+    poll_lifetimes(events, host);
+    daemon.register_session_rpc(
+        "subscribe-sa-events",
+        [raw = events.get()](ipc::Connection& conn, const pugi::xml_node&, ipc::Responder r) {
+            raw->subscribers.push_back(conn.shared_from_this());
+            r.reply_ok();
+        });
+
     const std::string epoch =
         std::to_string(::getpid()) + "-" +
         std::to_string(std::chrono::system_clock::now().time_since_epoch() / std::chrono::microseconds(1));

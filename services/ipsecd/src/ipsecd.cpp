@@ -1,5 +1,9 @@
 #include "msim/ipsecd/ipsecd.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -15,6 +19,28 @@ namespace {
 
 constexpr auto poll_interval = 1000ms;
 constexpr auto pfed_timeout = 30000ms;
+
+// Names of the configured dynamic SAs (`security ipsec security-association NAME { dynamic … }`).
+std::set<std::string> dynamic_sa_names(const config::Node& root) {
+    std::set<std::string> out;
+    for (const auto& top : root.children()) {
+        if (top->keyword() != "security")
+            continue;
+        for (const auto& ipsec : top->children()) {
+            if (ipsec->keyword() != "ipsec")
+                continue;
+            for (const auto& sa : ipsec->children()) {
+                if (sa->keyword() != "security-association" || sa->values().empty())
+                    continue;
+                for (const auto& c : sa->children()) {
+                    if (c->keyword() == "dynamic")
+                        out.insert(sa->values().front());
+                }
+            }
+        }
+    }
+    return out;
+}
 
 std::optional<EsBinding> parse_binding(const pugi::xml_node& b) {
     EsBinding out;
@@ -67,6 +93,7 @@ void Ipsecd::start() {
         try {
             auto tree = owned_.with_changes(changes);
             manual_ = manual_sas(tree);
+            dynamic_names_ = dynamic_sa_names(tree);
             owned_.replace(std::move(tree));
             have_configuration_ = true;
             r.reply_ok();
@@ -78,8 +105,202 @@ void Ipsecd::start() {
     daemon_.register_rpc(
         "get-security-associations-information",
         [this](const pugi::xml_node& request, ipc::Responder r) { show_security_associations(request, r); });
+    daemon_.register_rpc("install-dynamic-sas", [this](const pugi::xml_node& request, ipc::Responder r) {
+        install_dynamic(request, r);
+    });
+    daemon_.register_rpc("delete-dynamic-sas", [this](const pugi::xml_node& request, ipc::Responder r) {
+        delete_dynamic(request, r);
+    });
+    daemon_.register_rpc("allocate-spi", [this](const pugi::xml_node& request, ipc::Responder r) {
+        allocate_spi(request, r);
+    });
+    daemon_.on_notification([this](ipc::Connection&, const pugi::xml_node& n) {
+        if (auto e = n.child("sa-expiry")) {
+            sa_expired(e);
+        }
+    });
+    load_dynamic();
     fetch_configuration();
     schedule_poll(0ms);
+}
+
+std::filesystem::path Ipsecd::dynamic_file() const {
+    return daemon_.paths().root / "var" / "db" / "ipsecd-dynamic-sas.xml";
+}
+
+// Keys are in this file: it is the router's own disk, written 0600, atomically (temp file, rename).
+void Ipsecd::save_dynamic() {
+    pugi::xml_document doc;
+    auto root = doc.append_child("dynamic-sas");
+    for (const auto& d : dynamic_) {
+        auto el = root.append_child("dynamic-sa");
+        xml::append_text(el, "owner", d.owner);
+        xml::append_text(
+            el, "installed-at",
+            std::to_string(
+                std::chrono::duration_cast<std::chrono::seconds>(d.installed_at.time_since_epoch()).count()));
+        ipsec::append_sa_config(el, d.config);
+    }
+    const auto path = dynamic_file();
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    const auto tmp = path.string() + ".tmp";
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) {
+        daemon_.log().error("ipsecd: cannot write " + tmp);
+        return;
+    }
+    const std::string text = xml::to_string(doc);
+    const bool ok =
+        ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+    ::close(fd);
+    if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+        daemon_.log().error("ipsecd: cannot write " + path.string());
+    }
+}
+
+void Ipsecd::load_dynamic() {
+    pugi::xml_document doc;
+    if (!doc.load_file(dynamic_file().c_str())) {
+        return;
+    }
+    const auto now = std::chrono::system_clock::now();
+    for (auto el : doc.child("dynamic-sas").children("dynamic-sa")) {
+        std::string error;
+        auto config = ipsec::parse_sa_config(el.child("sa"), error);
+        if (!config) {
+            continue;
+        }
+        DynamicSa d{std::move(*config), el.child_value("owner"),
+                    std::chrono::system_clock::time_point(
+                        std::chrono::seconds(el.child("installed-at").text().as_llong()))};
+        const auto age = std::chrono::duration_cast<std::chrono::seconds>(now - d.installed_at).count();
+        if (d.config.lifetime.hard_seconds && age >= static_cast<long long>(d.config.lifetime.hard_seconds)) {
+            continue;  // expired while ipsecd was away
+        }
+        dynamic_.push_back(std::move(d));
+    }
+    if (!dynamic_.empty()) {
+        daemon_.log().log("ipsecd: " + std::to_string(dynamic_.size()) + " dynamic SAs restored from " +
+                          dynamic_file().string());
+    }
+}
+
+// <install-dynamic-sas><owner>kmd</owner><sa>…</sa>…</install-dynamic-sas>: SAs negotiated by the owner for a
+// configured dynamic SA name. A new outbound SA replaces the previous outbound SA of that name (a rekey);
+// inbound SAs stay until the owner deletes them, so packets still in flight under the old SPI arrive.
+void Ipsecd::install_dynamic(const pugi::xml_node& request, ipc::Responder r) {
+    std::vector<ipsec::SaConfig> configs;
+    for (auto sa : request.children("sa")) {
+        std::string error;
+        auto config = ipsec::parse_sa_config(sa, error);
+        if (!config) {
+            r.error("bad SA: " + error);
+            return;
+        }
+        if (!dynamic_names_.count(config->name)) {
+            r.error("security association " + config->name + " is not a configured dynamic SA");
+            return;
+        }
+        configs.push_back(std::move(*config));
+    }
+    const std::string owner = request.child_value("owner");
+    const auto now = std::chrono::system_clock::now();
+    for (auto& c : configs) {
+        std::erase_if(dynamic_, [&](const DynamicSa& d) {
+            return (c.direction == ipsec::Direction::outbound &&
+                    d.config.direction == ipsec::Direction::outbound && d.config.name == c.name) ||
+                   (d.config.direction == c.direction && d.config.protocol == c.protocol &&
+                    d.config.spi == c.spi);
+        });
+        daemon_.log().log("ipsecd: dynamic SA " + c.name + " " + std::string(ipsec::to_string(c.direction)) +
+                          " SPI " + std::to_string(c.spi) + " from " + owner);
+        dynamic_.push_back({std::move(c), owner, now});
+    }
+    save_dynamic();
+    reconcile();
+    r.reply_ok();
+}
+
+// <delete-dynamic-sas><sa-key>…</sa-key>…</delete-dynamic-sas> (a destination of 0.0.0.0 matches any).
+void Ipsecd::delete_dynamic(const pugi::xml_node& request, ipc::Responder r) {
+    size_t removed = 0;
+    for (auto k : request.children("sa-key")) {
+        std::string error;
+        auto key = ipsec::parse_sa_key(k, error);
+        if (!key) {
+            r.error("bad SA key: " + error);
+            return;
+        }
+        removed += std::erase_if(dynamic_, [&](const DynamicSa& d) {
+            return d.config.direction == key->direction && d.config.protocol == key->protocol &&
+                   d.config.spi == key->spi &&
+                   (key->destination == 0 || d.config.destination == 0 ||
+                    d.config.destination == key->destination);
+        });
+    }
+    save_dynamic();
+    reconcile();
+    pugi::xml_document doc;
+    xml::append_text(doc, "deleted", std::to_string(removed));
+    r.reply(doc);
+}
+
+// <allocate-spi><sa-name/><protocol/></allocate-spi>: an unused inbound SPI on the PIC that carries the SA,
+// for kmd to propose to the peer.
+void Ipsecd::allocate_spi(const pugi::xml_node& request, ipc::Responder r) {
+    const std::string name = request.child_value("sa-name");
+    auto b = std::find_if(bindings_.begin(), bindings_.end(),
+                          [&](const EsBinding& e) { return e.sa_name == name && e.online; });
+    if (b == bindings_.end()) {
+        r.error("no online es- interface names security association " + name);
+        return;
+    }
+    pugi::xml_document req;
+    auto get = req.append_child("sa-get-spi");
+    xml::append_text(get, "pic", b->pic);
+    xml::append_text(get, "protocol", request.child("protocol") ? request.child_value("protocol") : "esp");
+    xml::append_text(get, "destination", ipsec::format_ipv4(b->source));
+    daemon_.call_peer("pfed", get, 5000ms, [r](ipc::Reply reply) {
+        if (!reply.ok()) {
+            r.error(reply.error_message);
+            return;
+        }
+        pugi::xml_document doc;
+        xml::append_text(doc, "spi", reply.root().child_value("spi"));
+        r.reply(doc);
+    });
+}
+
+// pfed says an SA reached a lifetime: tell its owner (which rekeys on soft, and knows the SA is gone on
+// hard); a hard-expired SA leaves the database.
+void Ipsecd::sa_expired(const pugi::xml_node& e) {
+    std::string error;
+    auto key = ipsec::parse_sa_key(e.child("sa-key"), error);
+    if (!key) {
+        return;
+    }
+    const std::string kind = e.child_value("kind");
+    for (auto it = dynamic_.begin(); it != dynamic_.end(); ++it) {
+        const auto& c = it->config;
+        if (c.direction != key->direction || c.protocol != key->protocol || c.spi != key->spi) {
+            continue;
+        }
+        daemon_.log().log("ipsecd: dynamic SA " + c.name + " SPI " + std::to_string(c.spi) + " reached its " +
+                          kind + " lifetime");
+        pugi::xml_document doc;
+        auto note = doc.append_child("sa-expiry-notice");
+        xml::append_text(note, "sa-name", c.name);
+        ipsec::append_sa_key(note, *key);
+        xml::append_text(note, "kind", kind);
+        daemon_.call_peer(it->owner, doc.document_element(), 5000ms, [](ipc::Reply) {});
+        if (kind == "hard") {
+            dynamic_.erase(it);
+            save_dynamic();
+            reconcile();
+        }
+        return;
+    }
 }
 
 // At start (and after a restart) the committed configuration comes from mgd, which may not be up yet.
@@ -101,6 +322,7 @@ void Ipsecd::fetch_configuration() {
         try {
             owned_.load(reply.root().child("configuration-text").child_value("configuration-output"));
             manual_ = manual_sas(owned_.tree());
+            dynamic_names_ = dynamic_sa_names(owned_.tree());
             have_configuration_ = true;
             daemon_.log().log("ipsecd: " + std::to_string(manual_.size()) +
                               " manual SAs in the configuration");
@@ -141,9 +363,14 @@ void Ipsecd::poll_pfed() {
                 daemon_.log().log("ipsecd: pfed restarted; reinstalling SAs");
             }
             pfed_epoch_ = epoch;
+            subscribed_ = false;
             know_installed_ = false;
             installed_.clear();
             changed = true;
+        }
+        if (!subscribed_) {
+            daemon_.call_peer("pfed", "subscribe-sa-events", 5000ms,
+                              [this](ipc::Reply reply) { subscribed_ = reply.ok(); });
         }
         if (changed || !failures_.empty()) {
             reconcile();
@@ -198,6 +425,10 @@ void Ipsecd::reconcile() {
         const std::string key = installed_key(p.pic, ipsec::key_of(p.config));
         wanted.emplace(key, std::move(p));
     }
+    for (auto& p : plan_dynamic_sas(dynamic_, bindings_)) {
+        const std::string key = installed_key(p.pic, ipsec::key_of(p.config));
+        wanted.emplace(key, std::move(p));
+    }
     pugi::xml_document req;
     auto changes = req.append_child("sa-changes");
     struct Op {
@@ -212,7 +443,7 @@ void Ipsecd::reconcile() {
             auto del = changes.append_child("delete");
             xml::append_text(del, "pic", inst.pic);
             ipsec::append_sa_key(del, ipsec::key_of(inst.config));
-            ops->push_back({false, key, {inst.pic, inst.config}});
+            ops->push_back({false, key, {inst.pic, inst.config, std::nullopt}});
         }
     }
     for (const auto& [key, planned] : wanted) {
@@ -220,7 +451,20 @@ void Ipsecd::reconcile() {
         if (it == installed_.end() || it->second.fingerprint != fingerprint(planned.config)) {
             auto add = changes.append_child("add");
             xml::append_text(add, "pic", planned.pic);
-            ipsec::append_sa_config(add, planned.config);
+            ipsec::SaConfig config = planned.config;
+            if (planned.installed_at) {
+                // What is left of the lifetimes (the fingerprint keeps the original ones).
+                const auto age = static_cast<std::uint64_t>(std::max<long long>(
+                    0, std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() -
+                                                                        *planned.installed_at)
+                           .count()));
+                auto left = [age](std::uint64_t limit) {
+                    return limit == 0 ? 0 : (limit > age ? limit - age : 1);
+                };
+                config.lifetime.soft_seconds = left(config.lifetime.soft_seconds);
+                config.lifetime.hard_seconds = left(config.lifetime.hard_seconds);
+            }
+            ipsec::append_sa_config(add, config);
             ops->push_back({true, key, planned});
         }
     }
@@ -293,18 +537,30 @@ void Ipsecd::show_security_associations(const pugi::xml_node& request, ipc::Resp
         if (detail) {
             info.append_child("detail");  // the level asked for, for the CLI's renderer
         }
-        if (!wanted.empty() && !manual_.count(wanted)) {
+        // Every configured SA: manual ones with their mode, dynamic ones (kmd's) with the mode they were
+        // installed in.
+        std::map<std::string, std::pair<std::string, ipsec::Mode>> configured;
+        for (const auto& [name, sa] : manual_) {
+            configured[name] = {"manual", sa.mode};
+        }
+        for (const auto& name : dynamic_names_) {
+            auto st = states.find(name);
+            configured[name] = {"dynamic", st != states.end() && !st->second.empty()
+                                               ? st->second.front().second.config.mode
+                                               : ipsec::Mode::tunnel};
+        }
+        if (!wanted.empty() && !configured.count(wanted)) {
             r.error("security association " + wanted + " does not exist");
             return;
         }
-        for (const auto& [name, sa] : manual_) {
+        for (const auto& [name, type_mode] : configured) {
             if (!wanted.empty() && name != wanted) {
                 continue;
             }
             auto block = info.append_child("ipsec-security-associations-block");
             xml::append_text(block, "sa-name", name);
-            xml::append_text(block, "sa-type", "manual");
-            xml::append_text(block, "sa-mode", ipsec::to_string(sa.mode));
+            xml::append_text(block, "sa-type", type_mode.first);
+            xml::append_text(block, "sa-mode", ipsec::to_string(type_mode.second));
             auto found = states.find(name);
             const bool installed = found != states.end() && !found->second.empty();
             xml::append_text(block, "sa-block-state", installed ? "up" : "down");
@@ -312,8 +568,10 @@ void Ipsecd::show_security_associations(const pugi::xml_node& request, ipc::Resp
                 const bool bound = std::any_of(bindings_.begin(), bindings_.end(),
                                                [&](const EsBinding& b) { return b.sa_name == name; });
                 xml::append_text(block, "sa-reason",
-                                 reply.ok() ? (bound ? "PIC offline" : "no es- interface names this SA")
-                                            : "pfed not responding");
+                                 !reply.ok()                    ? "pfed not responding"
+                                 : !bound                       ? "no es- interface names this SA"
+                                 : type_mode.first == "dynamic" ? "not negotiated"
+                                                                : "PIC offline");
                 continue;
             }
             for (const auto& [pic, st] : found->second) {

@@ -142,7 +142,7 @@ std::vector<PlannedSa> plan_manual_sas(const std::map<std::string, ManualSa>& sa
                 c.integrity = d.integrity;
                 c.integrity_key = d.integrity_key;
                 c.replay_window = 0;  // manual SAs have no anti-replay (nothing to synchronize it with)
-                out.push_back({b.pic, std::move(c)});
+                out.push_back({b.pic, std::move(c), std::nullopt});
             };
             if (d.direction != "outbound") {
                 make(ipsec::Direction::inbound);
@@ -150,6 +150,29 @@ std::vector<PlannedSa> plan_manual_sas(const std::map<std::string, ManualSa>& sa
             if (d.direction != "inbound") {
                 make(ipsec::Direction::outbound);
             }
+        }
+    }
+    return out;
+}
+
+std::vector<PlannedSa> plan_dynamic_sas(const std::vector<DynamicSa>& sas,
+                                        const std::vector<EsBinding>& bindings) {
+    std::vector<PlannedSa> out;
+    for (const auto& sa : sas) {
+        for (const auto& b : bindings) {
+            if (!b.online || b.sa_name != sa.config.name) {
+                continue;
+            }
+            ipsec::SaConfig c = sa.config;
+            const bool outbound = c.direction == ipsec::Direction::outbound;
+            if (c.source == 0) {
+                c.source = outbound ? b.source : b.destination;
+            }
+            if (c.destination == 0) {
+                c.destination = outbound ? b.destination : b.source;
+            }
+            out.push_back({b.pic, std::move(c), sa.installed_at});
+            break;  // one PIC carries it
         }
     }
     return out;

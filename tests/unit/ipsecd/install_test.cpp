@@ -3,14 +3,17 @@
 // reinstalls it after pfed restarts, and removes it when a commit deletes it.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "msim/common/daemon.hpp"
 #include "msim/common/ipc/sync_client.hpp"
 #include "msim/common/xml.hpp"
 #include "msim/config/schema.hpp"
+#include "msim/ipsec/sa_xml.hpp"
 #include "msim/ipsecd/ipsecd.hpp"
 #include "msim/pfed/sa_service.hpp"
 #include "msim/shell/command_tree.hpp"
@@ -56,9 +59,54 @@ struct FakeHost : pfed::SaHost {
     dataplane::EsPic* es_pic(const std::string& name) override { return name == "es-0/1/0" ? &pic : nullptr; }
     std::vector<std::string> es_pics() const override { return {"es-0/1/0"}; }
     std::vector<pfed::EsUnitBinding> es_bindings() const override {
-        return {{"es-0/1/0.0", "es-0/1/0", "manual-sa1", "10.5.5.5", "10.6.6.6", true}};
+        return {{"es-0/1/0.0", "es-0/1/0", "manual-sa1", "10.5.5.5", "10.6.6.6", true},
+                {"es-0/1/0.1", "es-0/1/0", "sa-dyn", "10.5.5.5", "10.7.7.7", true}};
     }
 };
+
+const char* const dynamic_configuration = R"(security {
+    ipsec {
+        proposal p1 {
+            protocol esp;
+            authentication-algorithm hmac-sha1-96;
+            encryption-algorithm 3des-cbc;
+        }
+        policy pol1 {
+            proposals p1;
+        }
+        security-association sa-dyn {
+            dynamic {
+                ipsec-policy pol1;
+            }
+        }
+    }
+}
+)";
+
+// What kmd hands ipsecd after a quick mode: the inbound and outbound SA of `sa-dyn` (endpoints from the
+// es- unit that names it).
+pugi::xml_document dynamic_sas(uint32_t spi_in, uint32_t spi_out, uint64_t soft, uint64_t hard) {
+    pugi::xml_document req;
+    auto install = req.append_child("install-dynamic-sas");
+    xml::append_text(install, "owner", "kmd");
+    for (auto [direction, spi] :
+         {std::pair{ipsec::Direction::inbound, spi_in}, {ipsec::Direction::outbound, spi_out}}) {
+        ipsec::SaConfig c;
+        c.name = "sa-dyn";
+        c.direction = direction;
+        c.spi = spi;
+        c.cipher = ipsec::Cipher::des3_cbc;
+        c.cipher_key = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12,
+                        13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24};
+        c.integrity = ipsec::Integrity::hmac_sha1_96;
+        c.integrity_key = std::vector<uint8_t>(20, 7);
+        c.replay_window = 64;
+        c.lifetime.soft_seconds = soft;
+        c.lifetime.hard_seconds = hard;
+        ipsec::append_sa_config(install, c);
+    }
+    return req;
+}
 
 // A daemon running on its own thread until the object goes.
 struct Running {
@@ -191,6 +239,99 @@ TEST_CASE("ipsecd installs manual SAs into the ES PIC, survives pfed restarting,
             "                direction bidirectional {\n                    protocol esp;\n"
             "                    spi 2312;\n                }\n            }\n        }\n    }\n}\n");
         CHECK(client.call(req).ok());
+    }
+    CHECK(wait_for_sas(paths, 0));
+}
+
+TEST_CASE(
+    "dynamic SAs from kmd: installed on the PIC that names them, expiry told to kmd, kept across restarts") {
+    TempDir dir;
+    RouterPaths paths{"r1", dir.path / "r1"};
+    paths.create_layout();
+    Running mgd("mgd", paths, [](Daemon& d) {
+        d.register_rpc("get-owned-configuration", [](const pugi::xml_node&, ipc::Responder r) {
+            pugi::xml_document doc;
+            xml::append_text(doc.append_child("configuration-text"), "configuration-output",
+                             dynamic_configuration);
+            r.reply(doc);
+        });
+    });
+    std::vector<std::string> notices;
+    std::mutex notices_mutex;
+    Running kmd("kmd", paths, [&](Daemon& d) {
+        d.register_rpc("sa-expiry-notice", [&](const pugi::xml_node& n, ipc::Responder r) {
+            std::lock_guard lock(notices_mutex);
+            notices.push_back(std::string(n.child_value("sa-name")) + " " +
+                              n.child("sa-key").child_value("spi") + " " + n.child_value("kind"));
+            r.reply_ok();
+        });
+    });
+    auto host = std::make_unique<FakeHost>();
+    auto pfed =
+        std::make_unique<Running>("pfed", paths, [&](Daemon& d) { pfed::register_sa_rpcs(d, *host); });
+    auto start_ipsecd = [&] {
+        return std::make_unique<Running>("ipsecd", paths, [](Daemon& d) {
+            auto m = std::make_shared<ipsecd::Ipsecd>(d, config::Schema::load(MSIM_YANG_DIR));
+            m->start();
+            d.keep(m);
+        });
+    };
+    auto ipsecd = start_ipsecd();
+    // ipsecd needs its configuration and pfed's bindings before it accepts SAs for sa-dyn.
+    bool accepted = false;
+    for (int i = 0; i < 100 && !accepted; ++i) {
+        ipc::SyncClient client(paths.socket("ipsecd"), "ipsecd");
+        accepted = client.call(dynamic_sas(5000, 6000, 1, 2)).ok();
+        if (!accepted)
+            std::this_thread::sleep_for(50ms);
+    }
+    REQUIRE(accepted);
+    CHECK(wait_for_sas(paths, 2));
+    // Soft, then hard lifetimes reach kmd; hard-expired SAs leave the PIC.
+    for (int i = 0; i < 100; ++i) {
+        {
+            std::lock_guard lock(notices_mutex);
+            if (notices.size() >= 4)
+                break;
+        }
+        std::this_thread::sleep_for(50ms);
+    }
+    {
+        std::lock_guard lock(notices_mutex);
+        CHECK(std::find(notices.begin(), notices.end(), "sa-dyn 5000 soft") != notices.end());
+        CHECK(std::find(notices.begin(), notices.end(), "sa-dyn 6000 hard") != notices.end());
+    }
+    CHECK(wait_for_sas(paths, 0));
+
+    // A pair with long lifetimes survives ipsecd and pfed restarting (ipsecd's database on disk).
+    {
+        ipc::SyncClient client(paths.socket("ipsecd"), "ipsecd");
+        REQUIRE(client.call(dynamic_sas(5001, 6001, 3000, 3600)).ok());
+    }
+    CHECK(wait_for_sas(paths, 2));
+    ipsecd.reset();
+    pfed.reset();
+    host = std::make_unique<FakeHost>();
+    pfed = std::make_unique<Running>("pfed", paths, [&](Daemon& d) { pfed::register_sa_rpcs(d, *host); });
+    ipsecd = start_ipsecd();
+    CHECK(wait_for_sas(paths, 2));
+    {
+        ipc::SyncClient client(paths.socket("ipsecd"), "ipsecd");
+        auto show = client.call("get-security-associations-information");
+        REQUIRE(show.ok());
+        auto block = show.root()
+                         .child("ipsec-security-associations-information")
+                         .child("ipsec-security-associations-block");
+        CHECK(std::string(block.child_value("sa-type")) == "dynamic");
+        CHECK(std::string(block.child_value("sa-block-state")) == "up");
+        // kmd deletes them (a rekey's old SAs, or a delete payload from the peer).
+        pugi::xml_document del;
+        auto d = del.append_child("delete-dynamic-sas");
+        ipsec::append_sa_key(d, ipsec::SaKey{ipsec::Direction::inbound, ipsec::Protocol::esp, 5001, 0});
+        ipsec::append_sa_key(d, ipsec::SaKey{ipsec::Direction::outbound, ipsec::Protocol::esp, 6001, 0});
+        auto reply = client.call(del);
+        REQUIRE(reply.ok());
+        CHECK(std::string(reply.root().child_value("deleted")) == "2");
     }
     CHECK(wait_for_sas(paths, 0));
 }

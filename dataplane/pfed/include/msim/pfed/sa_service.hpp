@@ -9,6 +9,10 @@
 //   <sa-get-spi><pic/><protocol/><destination/></sa-get-spi> -> <spi>N</spi>
 //   <sa-update><pic/><sa-key/><source/><destination/>[<udp-encapsulation>…]</sa-update>
 //   <sa-query><pic/><sa-key/></sa-query> -> <sa-state/>
+//   <subscribe-sa-events/>        (session RPC) -> ok; then, on that connection, notifications
+//                                    <sa-expiry><pic/><sa-key/><kind>soft|hard</kind></sa-expiry>
+//                                    when an SA reaches a lifetime (kilobytes on the packet path, seconds
+//                                    polled once a second)
 // The epoch changes each time pfed starts: an SA manager that sees a new epoch knows pfed has no SAs.
 #pragma once
 

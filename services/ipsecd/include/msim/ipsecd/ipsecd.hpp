@@ -8,8 +8,10 @@
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
+#include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,11 +40,23 @@ class Ipsecd {
     void schedule_poll(std::chrono::milliseconds delay);
     void reconcile();
     void show_security_associations(const pugi::xml_node& request, ipc::Responder r);
+    // Dynamic SAs (kmd's): handed over, deleted, expired; kept in var/db/ipsecd-dynamic-sas.xml so that
+    // an ipsecd restart installs them again with what is left of their lifetimes.
+    void install_dynamic(const pugi::xml_node& request, ipc::Responder r);
+    void delete_dynamic(const pugi::xml_node& request, ipc::Responder r);
+    void allocate_spi(const pugi::xml_node& request, ipc::Responder r);
+    void sa_expired(const pugi::xml_node& notification);
+    void save_dynamic();
+    void load_dynamic();
+    std::filesystem::path dynamic_file() const;
 
     Daemon& daemon_;
     config::OwnedConfiguration owned_;
     bool have_configuration_ = false;
     std::map<std::string, ManualSa> manual_;
+    std::set<std::string> dynamic_names_;  // configured `security-association NAME { dynamic … }`
+    std::vector<DynamicSa> dynamic_;
+    bool subscribed_ = false;  // to pfed's SA events (lifetimes), per pfed epoch
     std::vector<EsBinding> bindings_;
     std::string pfed_epoch_;                      // "" until pfed answered once
     bool know_installed_ = false;                 // installed_ reflects pfed (after the first listing)

@@ -6,7 +6,9 @@
 // bidirectional SA is an inbound and an outbound SA with the same SPI and keys).
 #pragma once
 
+#include <chrono>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -60,7 +62,21 @@ struct EsBinding {
 struct PlannedSa {
     std::string pic;
     ipsec::SaConfig config;
+    // Dynamic SAs: when the owner handed it over. Its lifetimes count from then, so an SA installed again
+    // (after a restart) gets what is left of them.
+    std::optional<std::chrono::system_clock::time_point> installed_at;
 };
+
+// A dynamic SA handed over by its owner (kmd): endpoints 0.0.0.0 mean "from the es- unit that names it".
+struct DynamicSa {
+    ipsec::SaConfig config;
+    std::string owner;
+    std::chrono::system_clock::time_point installed_at;
+};
+
+// The dynamic SAs to install: like manual ones, bound by name to online es- units.
+std::vector<PlannedSa> plan_dynamic_sas(const std::vector<DynamicSa>& sas,
+                                        const std::vector<EsBinding>& bindings);
 
 // Every SaConfig to install: for each online binding whose SA is a manual SA, one per direction.
 // An SA that no es- unit names is not installed (it has no endpoints and no PIC).
