@@ -14,7 +14,6 @@
 source "$(dirname "$0")/lib.sh"
 
 LAB="$(cd "$(dirname "$0")/../.." && pwd)/labs/two-gateways-manual-sa.yaml"
-WORK=$(mktemp -d /tmp/msim-scapy-it.XXXXXX)
 PY=/usr/bin/python3
 if [ "$(id -u)" -ne 0 ]; then
     echo "FAIL - network namespaces need root"
@@ -32,14 +31,18 @@ for ns in host-a host-b; do
 done
 capture_pid=""
 peer_pid=""
+WORK=""
 lab_cleanup() {
     [ -n "$capture_pid" ] && kill -INT "$capture_pid" 2>/dev/null && wait "$capture_pid" 2>/dev/null
     [ -n "$peer_pid" ] && kill -9 "$peer_pid" 2>/dev/null && wait "$peer_pid" 2>/dev/null
     "$MSIM" lab down >/dev/null 2>&1
-    rm -rf "$WORK"
+    [ -n "$WORK" ] && rm -rf "$WORK"
     cleanup
 }
 trap lab_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+WORK=$(mktemp -d /tmp/msim-scapy-it.XXXXXX)
 
 host_ping() { ip netns exec host-a ping -c "${2:-1}" -W 1 "${1:-10.2.2.10}" >/dev/null 2>&1; }
 ping_recovers() { # ping_recovers SECONDS: bounded retries until host-a reaches host-b
@@ -197,7 +200,9 @@ decrypted_before=$(grep -o 'Packets decrypted: [0-9]*' <<<"$out_before" | grep -
 
 cat >"$WORK/peer.py" <<'PY'
 # gateway-a played by scapy on the UDP wire: one Ethernet frame per datagram.
-import socket, subprocess, sys, time
+import signal, socket, subprocess, sys, time
+
+signal.alarm(90)  # the whole exchange is bounded: SIGALRM ends the process
 from scapy.all import Ether, ARP, IP, ICMP, Raw, raw
 from scapy.layers.ipsec import SecurityAssociation, ESP
 
@@ -306,7 +311,7 @@ print("corrupted ICV: %d ESP packets back" % len(late))
 print("ARP requests answered: %d" % arp_answered)
 PY
 
-timeout 90 "$PY" "$WORK/peer.py" "$local_end" "$remote_end" "$MSIM" >"$WORK/peer.log" 2>&1 &
+"$PY" "$WORK/peer.py" "$local_end" "$remote_end" "$MSIM" >"$WORK/peer.log" 2>&1 &
 peer_pid=$!
 wait "$peer_pid"
 rc=$?
