@@ -640,13 +640,24 @@ struct ForwardingEngine::Impl {
             drop_in(u, DropReason::kBadArp, true);
             return;
         }
-        if (msg->sender_mac.is_multicast() || msg->sender_ip.is_unspecified()) {
-            return;  // ARP probes (RFC 5227) and bogus senders teach nothing
+        if (msg->sender_mac.is_multicast()) {
+            return;  // a bogus sender teaches nothing and gets no answer
         }
-        const TimePoint t = now();
         const bool for_us =
             std::any_of(u.cfg.addresses.begin(), u.cfg.addresses.end(),
                         [&](const UnitAddress& a) { return a.local.address == msg->target_ip; });
+        if (msg->sender_ip.is_unspecified()) {
+            // An ARP probe (RFC 5227 §2.1.1): it teaches nothing, but the owner of the address answers, so
+            // that the prober sees it is in use (as Linux does).
+            if (for_us && msg->operation == arp_op::kRequest) {
+                send_arp(
+                    u,
+                    ArpMessage{arp_op::kReply, u.phys->mac, msg->target_ip, msg->sender_mac, msg->sender_ip},
+                    msg->sender_mac);
+            }
+            return;
+        }
+        const TimePoint t = now();
         // RFC 826: update an existing entry whatever the target; add one only when we are the target.
         bool known = arp.refresh_if_present(u.index, msg->sender_ip, msg->sender_mac, t);
         if (for_us && !known && u.on_subnet(msg->sender_ip)) {

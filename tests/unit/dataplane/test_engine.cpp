@@ -36,6 +36,25 @@ TEST_CASE("ARP: a request for our address is answered and teaches the cache") {
     CHECK(r.e.arp_table().size() == 1);
 }
 
+TEST_CASE("ARP: a probe for our address (RFC 5227, sender 0.0.0.0) is answered and teaches nothing") {
+    RouterFixture r;
+    r.e.receive("fe-0/0/0", ethernet(MacAddress::broadcast(), kHostUp, 0x0806,
+                                     arp(1, kHostUp, ip("0.0.0.0"), {}, ip("10.0.0.1"))));
+    auto frames = r.frames_on("fe-0/0/0");
+    REQUIRE(frames.size() == 1);
+    auto reply = ArpMessage::parse(std::span(frames[0]).subspan(14));
+    REQUIRE(reply);
+    CHECK(reply->operation == arp_op::kReply);
+    CHECK(reply->sender_ip == ip("10.0.0.1"));
+    CHECK(reply->target_mac == kHostUp);
+    CHECK(r.e.arp_table().empty());
+    // A probe for another address gets nothing.
+    r.cap.clear();
+    r.e.receive("fe-0/0/0", ethernet(MacAddress::broadcast(), kHostUp, 0x0806,
+                                     arp(1, kHostUp, ip("0.0.0.0"), {}, ip("10.0.0.9"))));
+    CHECK(r.cap.frames.empty());
+}
+
 TEST_CASE("ARP: entries age out on the injected clock") {
     RouterFixture r;
     r.e.set_arp_timeout(std::chrono::seconds(60));
