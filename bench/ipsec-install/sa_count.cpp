@@ -5,11 +5,14 @@
 //   sa_count SOCKET                              prints the number of SAs pfed carries
 //   sa_count SOCKET wait N TIMEOUT_S             polls until pfed carries N SAs; prints the wall-clock time
 //                                                (seconds since the epoch) of the first poll that saw them
-//   sa_count SOCKET ages FILE                    writes "spi direction age-seconds" for every SA to FILE
+//   sa_count SOCKET ages FILE                    writes "pic spi direction destination age-seconds" for every
+//                                                SA to FILE
 //   sa_count SOCKET reinstalled FILE SPI TIMEOUT_S
-//                                                polls until every SA with SPI has a smaller age than in FILE
-//                                                (it was installed again); prints the wall-clock time, then
-//                                                the number of SAs with another SPI that were reinstalled too
+//                                                polls (sa-query) until every SA with SPI has a smaller age
+//                                                than in FILE (it was installed again); prints the wall-clock
+//                                                time, the number of such SAs, then the number of SAs with
+//                                                another SPI that were reinstalled too (new or younger)
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -19,13 +22,16 @@
 #include <string>
 #include <thread>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "msim/common/ipc/sync_client.hpp"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using Key = std::tuple<std::string, std::string, std::string>;  // pic, spi, direction
+using Key =
+    std::tuple<std::string, std::string, std::string, std::string>;  // pic, spi, direction, destination
 
 struct Snapshot {
     size_t count = 0;
@@ -45,8 +51,8 @@ bool poll(msim::ipc::SyncClient& client, Snapshot& out, bool with_ages) {
             ++out.count;
             if (with_ages) {
                 auto sa = st.child("sa");
-                out.ages[{pic_name, sa.child_value("spi"), sa.child_value("direction")}] =
-                    std::atol(st.child_value("age-seconds"));
+                out.ages[{pic_name, sa.child_value("spi"), sa.child_value("direction"),
+                          sa.child_value("destination")}] = std::atol(st.child_value("age-seconds"));
             }
         }
     }
@@ -78,10 +84,14 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (mode == "wait" && argc == 5) {
+            // Each poll costs pfed the whole listing (~0.1 s for 20,000 SAs, during which it installs
+            // nothing), so the probe sleeps as long as the last poll took: pfed spends at most half its time
+            // answering it, and the time found is late by at most one poll.
             const size_t want = std::strtoul(argv[3], nullptr, 10);
             const auto deadline = Clock::now() + std::chrono::seconds(std::atol(argv[4]));
             size_t polls = 0;
             while (Clock::now() < deadline) {
+                const auto start = Clock::now();
                 if (!poll(client, snap, false))
                     return 1;
                 ++polls;
@@ -89,7 +99,8 @@ int main(int argc, char** argv) {
                     std::printf("%.6f %zu\n", wall_now(), polls);
                     return 0;
                 }
-                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                std::this_thread::sleep_for(
+                    std::max<Clock::duration>(Clock::now() - start, std::chrono::milliseconds(10)));
             }
             std::cerr << "sa_count: pfed carries " << snap.count << " SAs, not " << want << ", after "
                       << argv[4] << " s\n";
@@ -100,39 +111,59 @@ int main(int argc, char** argv) {
                 return 1;
             std::ofstream out(argv[3]);
             for (const auto& [key, age] : snap.ages)
-                out << std::get<0>(key) << ' ' << std::get<1>(key) << ' ' << std::get<2>(key) << ' ' << age
-                    << '\n';
+                out << std::get<0>(key) << ' ' << std::get<1>(key) << ' ' << std::get<2>(key) << ' '
+                    << std::get<3>(key) << ' ' << age << '\n';
             return out ? 0 : 1;
         }
         if (mode == "reinstalled" && argc == 6) {
             std::map<Key, long> before;
             std::ifstream in(argv[3]);
-            std::string pic, spi, dir;
+            std::string pic, spi, dir, dst;
             long age = 0;
-            while (in >> pic >> spi >> dir >> age)
-                before[{pic, spi, dir}] = age;
+            while (in >> pic >> spi >> dir >> dst >> age)
+                before[{pic, spi, dir, dst}] = age;
             const std::string target = argv[4];
+            std::vector<std::pair<Key, long>> targets;
+            for (const auto& [key, a] : before)
+                if (std::get<1>(key) == target)
+                    targets.emplace_back(key, a);
+            if (targets.empty()) {
+                std::cerr << "sa_count: no SA with SPI " << target << " in " << argv[3] << "\n";
+                return 1;
+            }
+            // The target SAs are polled with sa-query (cheap, so every 5 ms); once all are younger than in
+            // the snapshot, one full listing counts the other SAs that were reinstalled as well.
             const auto deadline = Clock::now() + std::chrono::seconds(std::atol(argv[5]));
             while (Clock::now() < deadline) {
-                if (!poll(client, snap, true))
-                    return 1;
-                const double t = wall_now();
-                size_t target_seen = 0, target_new = 0, others_new = 0;
-                for (const auto& [key, now_age] : snap.ages) {
-                    auto it = before.find(key);
-                    const bool fresh = it == before.end() || now_age < it->second;
-                    if (std::get<1>(key) == target) {
-                        ++target_seen;
-                        target_new += fresh;
-                    } else {
-                        others_new += fresh;
-                    }
+                size_t fresh = 0;
+                for (const auto& [key, a] : targets) {
+                    pugi::xml_document req;
+                    auto q = req.append_child("sa-query");
+                    q.append_child("pic").text().set(std::get<0>(key).c_str());
+                    auto k = q.append_child("sa-key");
+                    k.append_child("direction").text().set(std::get<2>(key).c_str());
+                    k.append_child("protocol").text().set("esp");
+                    k.append_child("spi").text().set(std::get<1>(key).c_str());
+                    k.append_child("destination").text().set(std::get<3>(key).c_str());
+                    auto reply = client.call(req);
+                    if (reply.ok() &&
+                        std::atol(reply.root().child("sa-state").child_value("age-seconds")) < a)
+                        ++fresh;
                 }
-                if (target_seen > 0 && target_new == target_seen) {
-                    std::printf("%.6f %zu %zu\n", t, target_new, others_new);
+                if (fresh == targets.size()) {
+                    const double t = wall_now();
+                    if (!poll(client, snap, true))
+                        return 1;
+                    size_t others = 0;
+                    for (const auto& [key, now_age] : snap.ages) {
+                        auto it = before.find(key);
+                        if (std::get<1>(key) != target && (it == before.end() || now_age < it->second))
+                            ++others;
+                    }
+                    std::printf("%.6f %zu %zu\n", t, fresh, others);
                     return 0;
                 }
-                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
             }
             std::cerr << "sa_count: the SAs with SPI " << target << " were not reinstalled within " << argv[5]
                       << " s\n";
