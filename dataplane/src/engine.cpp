@@ -283,14 +283,20 @@ struct ForwardingEngine::Impl {
             return;
         }
         for (const auto& [number, cfg] : it->second) {
-            Unit& u = p.units[number];
-            u.phys = &p;
-            u.cfg = cfg;
-            u.name = p.name + "." + std::to_string(number);
-            if (u.index == 0) {
-                u.index = next_unit_index++;
-                u.snmp_index = next_snmp_index++;
-            }
+            instantiate_unit(p, number, cfg);
+        }
+    }
+
+    // One unit comes alive (a commit adding it): the others of the interface stay as they are, so adding
+    // N units costs N, not N squared.
+    void instantiate_unit(Phys& p, uint32_t number, const UnitConfig& cfg) {
+        Unit& u = p.units[number];
+        u.phys = &p;
+        u.cfg = cfg;
+        u.name = p.name + "." + std::to_string(number);
+        if (u.index == 0) {
+            u.index = next_unit_index++;
+            u.snmp_index = next_snmp_index++;
         }
     }
 
@@ -1390,7 +1396,7 @@ Status ForwardingEngine::configure_unit(std::string_view interface, UnitConfig u
             // Addresses may have moved: cached neighbours might be off-subnet now.
             impl_->arp.remove_unit(existing->second.index);
         } else {
-            impl_->instantiate_units(*p);
+            impl_->instantiate_unit(*p, slot.unit, slot);
         }
     }
     impl_->dirty = true;

@@ -66,10 +66,23 @@ std::string installed_key(const std::string& pic, const ipsec::SaKey& key) {
            ipsec::format_ipv4(key.destination);
 }
 
+namespace {
+
+// Appends pugixml's output to a string (cheaper than an ostringstream: reconcile fingerprints every SA).
+struct StringWriter final : pugi::xml_writer {
+    std::string out;
+    void write(const void* data, size_t size) override { out.append(static_cast<const char*>(data), size); }
+};
+
+}  // namespace
+
 std::string fingerprint(const ipsec::SaConfig& config) {
     pugi::xml_document doc;
     ipsec::append_sa_config(doc, config);
-    return xml::to_string(doc);
+    StringWriter writer;
+    writer.out.reserve(1024);
+    doc.save(writer, "", pugi::format_raw | pugi::format_no_declaration);
+    return std::move(writer.out);
 }
 
 Ipsecd::Ipsecd(Daemon& daemon, std::shared_ptr<const config::Schema> schema)
@@ -98,6 +111,10 @@ void Ipsecd::start() {
             have_configuration_ = true;
             r.reply_ok();
             reconcile();
+            // The same commit may have changed pfed's es- units (mgd applies to every daemon in parallel):
+            // ask pfed for its bindings now rather than at the next poll, up to poll_interval later. pfed
+            // answers in order, so after its own apply if that reached it first.
+            schedule_poll(0ms);
         } catch (const std::exception& e) {
             r.error(std::string("ipsecd could not apply the configuration: ") + e.what());
         }
@@ -420,14 +437,22 @@ void Ipsecd::reconcile() {
         });
         return;
     }
-    std::map<std::string, PlannedSa> wanted;
+    // Each wanted SA is fingerprinted once per reconcile (the comparison with what is installed and the
+    // bookkeeping after pfed's answer share it).
+    struct Wanted {
+        PlannedSa planned;
+        std::string fingerprint;
+    };
+    std::map<std::string, Wanted> wanted;
     for (auto& p : plan_manual_sas(manual_, bindings_)) {
-        const std::string key = installed_key(p.pic, ipsec::key_of(p.config));
-        wanted.emplace(key, std::move(p));
+        std::string key = installed_key(p.pic, ipsec::key_of(p.config));
+        std::string print = fingerprint(p.config);
+        wanted.emplace(std::move(key), Wanted{std::move(p), std::move(print)});
     }
     for (auto& p : plan_dynamic_sas(dynamic_, bindings_)) {
-        const std::string key = installed_key(p.pic, ipsec::key_of(p.config));
-        wanted.emplace(key, std::move(p));
+        std::string key = installed_key(p.pic, ipsec::key_of(p.config));
+        std::string print = fingerprint(p.config);
+        wanted.emplace(std::move(key), Wanted{std::move(p), std::move(print)});
     }
     pugi::xml_document req;
     auto changes = req.append_child("sa-changes");
@@ -435,28 +460,29 @@ void Ipsecd::reconcile() {
         bool add;
         std::string key;
         PlannedSa planned;
+        std::string fingerprint;  // of planned.config, for an add
     };
     auto ops = std::make_shared<std::vector<Op>>();
     for (const auto& [key, inst] : installed_) {
         auto it = wanted.find(key);
-        if (it == wanted.end() || fingerprint(it->second.config) != inst.fingerprint) {
+        if (it == wanted.end() || it->second.fingerprint != inst.fingerprint) {
             auto del = changes.append_child("delete");
             xml::append_text(del, "pic", inst.pic);
             ipsec::append_sa_key(del, ipsec::key_of(inst.config));
-            ops->push_back({false, key, {inst.pic, inst.config, std::nullopt}});
+            ops->push_back({false, key, {inst.pic, inst.config, std::nullopt}, {}});
         }
     }
-    for (const auto& [key, planned] : wanted) {
+    for (auto& [key, w] : wanted) {
         auto it = installed_.find(key);
-        if (it == installed_.end() || it->second.fingerprint != fingerprint(planned.config)) {
+        if (it == installed_.end() || it->second.fingerprint != w.fingerprint) {
             auto add = changes.append_child("add");
-            xml::append_text(add, "pic", planned.pic);
-            ipsec::SaConfig config = planned.config;
-            if (planned.installed_at) {
+            xml::append_text(add, "pic", w.planned.pic);
+            ipsec::SaConfig config = w.planned.config;
+            if (w.planned.installed_at) {
                 // What is left of the lifetimes (the fingerprint keeps the original ones).
                 const auto age = static_cast<std::uint64_t>(std::max<long long>(
                     0, std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() -
-                                                                        *planned.installed_at)
+                                                                        *w.planned.installed_at)
                            .count()));
                 auto left = [age](std::uint64_t limit) {
                     return limit == 0 ? 0 : (limit > age ? limit - age : 1);
@@ -465,7 +491,7 @@ void Ipsecd::reconcile() {
                 config.lifetime.hard_seconds = left(config.lifetime.hard_seconds);
             }
             ipsec::append_sa_config(add, config);
-            ops->push_back({true, key, planned});
+            ops->push_back({true, key, std::move(w.planned), std::move(w.fingerprint)});
         }
     }
     if (ops->empty()) {
@@ -501,7 +527,7 @@ void Ipsecd::reconcile() {
                 continue;
             }
             if (op.add) {
-                installed_[op.key] = {op.planned.pic, fingerprint(op.planned.config), op.planned.config};
+                installed_[op.key] = {op.planned.pic, op.fingerprint, op.planned.config};
                 daemon_.log().log("ipsecd: SA " + op.planned.config.name + " installed (" + op.key + ")");
             } else {
                 installed_.erase(op.key);
