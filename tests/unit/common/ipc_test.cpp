@@ -306,37 +306,38 @@ TEST_CASE("a streaming call: progress restarts the timeout, cancel ends it with 
     boost::asio::io_context io;
     Socket a(io), b(io);
     boost::asio::local::connect_pair(a, b);
+    // The streamer lives in this test's scope; its timer handlers refer to it by pointer (no ownership
+    // cycle to leak).
     struct Streamer {
         boost::asio::steady_timer timer;
         int sent = 0;
         bool cancelled = false;
         Responder r;
         explicit Streamer(boost::asio::io_context& io) : timer(io) {}
+        void tick() {
+            timer.expires_after(20ms);
+            timer.async_wait([this](const boost::system::error_code& ec) {
+                if (ec || cancelled)
+                    return;
+                pugi::xml_document doc;
+                xml::append_text(doc, "line", std::to_string(++sent));
+                r.progress(doc.document_element());
+                tick();
+            });
+        }
     };
-    auto streamer = std::make_shared<Streamer>(io);
+    Streamer streamer(io);
     Handlers server;
     server.on_rpc = [&](Connection&, const pugi::xml_node&, Responder r) {
-        streamer->r = r;
-        r.on_cancel([s = streamer] {
+        streamer.r = r;
+        r.on_cancel([s = &streamer] {
             s->cancelled = true;
             s->timer.cancel();
             pugi::xml_document doc;
             xml::append_text(doc, "sent", std::to_string(s->sent));
             s->r.reply(doc);
         });
-        auto tick = std::make_shared<std::function<void()>>();
-        *tick = [s = streamer, tick] {
-            s->timer.expires_after(20ms);
-            s->timer.async_wait([s, tick](const boost::system::error_code& ec) {
-                if (ec || s->cancelled)
-                    return;
-                pugi::xml_document doc;
-                xml::append_text(doc, "line", std::to_string(++s->sent));
-                s->r.progress(doc.document_element());
-                (*tick)();
-            });
-        };
-        (*tick)();
+        streamer.tick();
     };
     auto srv = Connection::create(std::move(a), server, nullptr);
     auto cli = Connection::create(std::move(b), {}, nullptr);
