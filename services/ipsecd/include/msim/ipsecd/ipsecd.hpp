@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -53,6 +54,15 @@ class Ipsecd {
     Daemon& daemon_;
     config::OwnedConfiguration owned_;
     bool have_configuration_ = false;
+    // What the last validate worked out, for the apply of the same changes on the same base.
+    struct Validated {
+        std::string changes;      // the <configuration-changes> as text
+        uint64_t generation = 0;  // of owned_ when validated
+        config::Node tree;
+        std::map<std::string, ManualSa> manual;
+    };
+    std::optional<Validated> validated_;
+    uint64_t owned_generation_ = 0;
     std::map<std::string, ManualSa> manual_;
     std::set<std::string> dynamic_names_;  // configured `security-association NAME { dynamic … }`
     std::vector<DynamicSa> dynamic_;
