@@ -3,7 +3,8 @@
 //
 // An input whose first byte looks like IPv4 (0x4?) is a received packet. Any other input is a round
 // trip: byte 0 picks an outbound SA, the rest is a datagram to protect; whatever protect() accepts must
-// come back out of unprotect() unchanged, or the target aborts.
+// come back out of unprotect() unchanged (a transport-mode ESP dummy packet, next header 59, discarded),
+// or the target aborts.
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -102,6 +103,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // What protect() accepted, trimmed to its total length, must come back unchanged.
     std::size_t total = std::size_t{data[1 + 2]} << 8 | data[1 + 3];
     InboundResult r = harness.engine.unprotect(packet);
+    if (sa.protocol == Protocol::esp && sa.mode == Mode::transport && data[1 + 9] == 59) {
+        // ESP next header 59 marks a dummy packet (RFC 4303 §2.6): the receiver discards it.
+        if (r.kind != InboundKind::dropped || r.drop != DropReason::dummy_packet) {
+            std::abort();
+        }
+        return 0;
+    }
     if (r.kind != InboundKind::delivered || packet.size() != total ||
         (sa.mode == Mode::tunnel && std::memcmp(packet.data(), data + 1, total) != 0) ||
         (sa.mode == Mode::transport && std::memcmp(packet.data() + 20, data + 1 + 20, total - 20) != 0)) {
