@@ -86,7 +86,12 @@ void diff_nodes(const config::Schema& schema, const Node* a, const Node* b, Owne
     };
     auto emit = [&](const Node& n, const char* op) {
         auto path = n.path_words();
-        out[schema.owner_of(path)].push_back({op, path, text_in_context(n)});
+        auto [owner, readers] = schema.owner_and_readers(path);
+        OwnedChange change{op, path, text_in_context(n)};
+        for (const auto& r : readers) {
+            out[r].push_back(change);
+        }
+        out[owner].push_back(std::move(change));
     };
     // A list entry, leaf or childless container is one change; containers are walked into.
     const bool whole_statement =

@@ -102,6 +102,13 @@ expect_status "a path outside the router is refused" 1 "$rc"
 expect_contains "with the Junos message" "$out" "error: could not resolve file: ../../../etc/passwd"
 expect_contains "show log needs a file" "$(cli -c 'show log')" "missing argument."
 
+# A reader (kmd reads security ipsec and firewall) receives their changes in validate and apply.
+: >"$MSIM_HOME/default/var/log/commit-trace"
+cli -c 'configure; set security ipsec proposal p-reader protocol esp; commit' >/dev/null
+trace=$(cat "$MSIM_HOME/default/var/log/commit-trace")
+expect_contains "the owner validates the ipsec change" "$trace" "phase=validate by=ipsecd"
+expect_contains "the reader gets it too" "$trace" "phase=apply by=kmd"
+
 # Pipes.
 out=$(cli -c 'show configuration | display set | count')
 expect_contains "count pipe" "$out" "Count: "
