@@ -468,9 +468,9 @@ struct ForwardingEngine::Impl {
     }
 
     // Applies a unit's filter. Returns true when the packet may continue; otherwise it has been consumed
-    // (dropped, rejected or handed to a PIC).
+    // (dropped, rejected or handed to a PIC; `handed_to_pic` tells the last apart).
     bool apply_filter(const std::string& filter, Unit& unit, Packet& pkt, const Ipv4Header& h, bool input,
-                      Unit* ingress, bool local_origin) {
+                      Unit* ingress, bool local_origin, bool* handed_to_pic = nullptr) {
         if (filter.empty()) {
             return true;
         }
@@ -491,6 +491,9 @@ struct ForwardingEngine::Impl {
                 }
                 return false;
             case FilterAction::kIpsecSa:
+                if (handed_to_pic != nullptr) {
+                    *handed_to_pic = true;
+                }
                 // Steered traffic is still forwarded by this router: it costs a hop like any other.
                 if (input && !is_local(h.destination)) {
                     if (h.ttl <= 1) {
@@ -778,8 +781,10 @@ struct ForwardingEngine::Impl {
             drop_out(out, DropReason::kInterfaceDown);
             return SendResult::kInterfaceDown;
         }
-        if (!apply_filter(out.cfg.output_filter, out, pkt, h, false, ingress, local_origin)) {
-            return SendResult::kFiltered;
+        bool handed_to_pic = false;
+        if (!apply_filter(out.cfg.output_filter, out, pkt, h, false, ingress, local_origin, &handed_to_pic)) {
+            // The router's own packets steered into an SA (transport mode) are sent, not filtered.
+            return handed_to_pic ? SendResult::kSent : SendResult::kFiltered;
         }
         Phys& p = *out.phys;
         if (is_service(p.parsed.kind)) {
@@ -1642,6 +1647,19 @@ void ForwardingEngine::send_to_network(Packet&& datagram) {
 
 void ForwardingEngine::receive_from_pic(Packet&& datagram, const std::string& unit) {
     impl_->ensure_routes();
+    if (unit.empty()) {
+        // A transport-mode SA no es- unit names: the router's own traffic, for the host and nobody else.
+        auto parsed = Ipv4Header::parse(datagram.bytes());
+        if (!parsed || !impl_->is_local(parsed.header->destination) || impl_->nesting >= kMaxNesting) {
+            impl_->drop_global(DropReason::kNoUnit);
+            return;
+        }
+        const Ipv4Header h = *parsed.header;
+        ++impl_->nesting;
+        impl_->deliver_local(nullptr, std::move(datagram), h);
+        --impl_->nesting;
+        return;
+    }
     auto it = impl_->units_by_name.find(unit);
     if (it == impl_->units_by_name.end() || !it->second->up() || impl_->nesting >= kMaxNesting) {
         impl_->drop_global(DropReason::kNoUnit);

@@ -132,8 +132,8 @@ bool EsPic::inbound(Packet& datagram, PicContext& ctx) {
                     unit = ctx.unit_for_sa(it->second);
                 }
             }
-            if (unit.empty()) {
-                unit = interface_ + ".0";
+            if (unit.empty() && result.mode == ipsec::Mode::tunnel) {
+                unit = interface_ + ".0";  // transport mode with no unit: the router's own traffic
             }
             ++counters_.inbound_packets;
             datagram = Packet();

@@ -661,6 +661,10 @@ std::vector<std::string> Pfed::es_pics() const {
     return out;
 }
 
+bool Pfed::es_pic_online(const std::string& interface) const {
+    return es_pics_.count(interface) != 0 && engine_.interface(interface).has_value();
+}
+
 std::vector<EsUnitBinding> Pfed::es_bindings() const {
     std::vector<EsUnitBinding> out;
     for (const auto& [ifname, settings] : mapped_.interfaces) {

@@ -94,6 +94,12 @@ void register_sa_rpcs(Daemon& daemon, SaHost& host) {
             if (b.online)
                 el.append_child("online");
         }
+        for (const auto& name : host.es_pics()) {
+            auto el = root.append_child("es-pic");
+            xml::append_text(el, "name", name);
+            if (host.es_pic_online(name))
+                el.append_child("online");
+        }
         r.reply(doc);
     });
 

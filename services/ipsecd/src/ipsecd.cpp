@@ -385,8 +385,15 @@ void Ipsecd::poll_pfed() {
                 bindings.push_back(std::move(*parsed));
             }
         }
-        bool changed = bindings != bindings_;
+        std::vector<std::string> online_pics;
+        for (auto p : root.children("es-pic")) {
+            if (p.child("online")) {
+                online_pics.emplace_back(p.child_value("name"));
+            }
+        }
+        bool changed = bindings != bindings_ || online_pics != online_es_pics_;
         bindings_ = std::move(bindings);
+        online_es_pics_ = std::move(online_pics);
         if (epoch != pfed_epoch_) {
             if (!pfed_epoch_.empty()) {
                 daemon_.log().log("ipsecd: pfed restarted; reinstalling SAs");
@@ -456,7 +463,7 @@ void Ipsecd::reconcile() {
         std::string fingerprint;
     };
     std::map<std::string, Wanted> wanted;
-    for (auto& p : plan_manual_sas(manual_, bindings_)) {
+    for (auto& p : plan_manual_sas(manual_, bindings_, online_es_pics_)) {
         std::string key = installed_key(p.pic, ipsec::key_of(p.config));
         std::string print = fingerprint(p.config);
         wanted.emplace(std::move(key), Wanted{std::move(p), std::move(print)});
@@ -605,8 +612,10 @@ void Ipsecd::show_security_associations(const pugi::xml_node& request, ipc::Resp
             if (!installed) {
                 const bool bound = std::any_of(bindings_.begin(), bindings_.end(),
                                                [&](const EsBinding& b) { return b.sa_name == name; });
+                const bool host_traffic = !bound && type_mode.second == ipsec::Mode::transport;
                 xml::append_text(block, "sa-reason",
                                  !reply.ok()                    ? "pfed not responding"
+                                 : host_traffic                 ? "no ES PIC online"
                                  : !bound                       ? "no es- interface names this SA"
                                  : type_mode.first == "dynamic" ? "not negotiated"
                                                                 : "PIC offline");

@@ -195,3 +195,58 @@ TEST_CASE("ES PIC: mismatched keys are authentication failures, nothing is deliv
     REQUIRE(g.pic_a->sa_backend().del_sa(out_a).ok());
     CHECK_FALSE(g.pic_a->has_sa("manual-sa1"));
 }
+
+TEST_CASE("ES PIC: a transport-mode SA no es- unit names protects the router's own traffic") {
+    Gateways g;
+    // host-sa: transport mode, on each gateway's ES PIC without endpoints (ipsecd's placement); an output
+    // filter on the gateway link steers each gateway's own ICMP to the other into it.
+    auto host_sa = [](ipsec::Direction dir) {
+        ipsec::SaConfig c = manual_sa(dir, "0.0.0.0", "0.0.0.0", "abcdefghijklmnopqrstuvwx");
+        c.name = "host-sa";
+        c.spi = 3000;
+        c.mode = ipsec::Mode::transport;
+        return c;
+    };
+    for (auto* pic : {g.pic_a.get(), g.pic_b.get()}) {
+        REQUIRE(pic->sa_backend().add_sa(host_sa(ipsec::Direction::outbound)).ok());
+        REQUIRE(pic->sa_backend().add_sa(host_sa(ipsec::Direction::inbound)).ok());
+    }
+    auto steer = [](ForwardingEngine& gw, const char* local, const char* peer) {
+        FirewallFilter f{"protect-own-icmp", {}};
+        FilterTerm t;
+        t.name = "own-icmp";
+        t.destination_addresses = {{pfx((std::string(peer) + "/32").c_str()), false}};
+        t.protocols = {ip_protocol::kIcmp};
+        t.action = FilterAction::kIpsecSa;
+        t.ipsec_sa = "host-sa";
+        FilterTerm rest;
+        rest.name = "rest";
+        f.terms = {t, rest};
+        REQUIRE(gw.set_filter(f).ok());
+        UnitConfig u = unit0((std::string(local) + "/32").c_str(), peer);
+        u.output_filter = "protect-own-icmp";
+        REQUIRE(gw.configure_unit("so-0/2/0", u).ok());
+    };
+    steer(g.node("gateway-a"), "10.5.5.5", "10.6.6.6");
+    steer(g.node("gateway-b"), "10.6.6.6", "10.5.5.5");
+    std::vector<IcmpEvent> replies;
+    g.node("gateway-a").set_icmp_handler([&](const IcmpEvent& ev) { replies.push_back(ev); });
+    for (uint16_t seq = 0; seq < 2; ++seq) {
+        EchoRequest req = echo_to(ip("10.6.6.6"));
+        req.sequence = seq;
+        REQUIRE(g.node("gateway-a").send_echo_request(req) == SendResult::kSent);
+        g.net.run();
+    }
+    REQUIRE(replies.size() == 2);
+    CHECK(replies[0].header.type == icmp_type::kEchoReply);
+    CHECK(replies[0].source == ip("10.6.6.6"));
+    CHECK(g.esp_frames == 4);  // two requests, two replies, each ESP in transport mode
+    CHECK(g.other_frames == 0);
+    ipsec::SaKey in_b{ipsec::Direction::inbound, ipsec::Protocol::esp, 3000, 0};
+    auto state = g.pic_b->sa_backend().query_sa(in_b);
+    REQUIRE(state);
+    CHECK(state->counters.packets_decrypted == 2);
+    CHECK(g.pic_a->counters().inbound_packets == 2);
+    // Nothing re-entered on an es- unit: the decrypted datagrams went to the router itself.
+    CHECK(g.node("gateway-b").interface("es-0/1/0")->units[0].counters.input_packets == 0);
+}

@@ -58,6 +58,7 @@ struct FakeHost : pfed::SaHost {
     dataplane::EsPic pic{"es-0/1/0"};
     dataplane::EsPic* es_pic(const std::string& name) override { return name == "es-0/1/0" ? &pic : nullptr; }
     std::vector<std::string> es_pics() const override { return {"es-0/1/0"}; }
+    bool es_pic_online(const std::string& name) const override { return name == "es-0/1/0"; }
     std::vector<pfed::EsUnitBinding> es_bindings() const override {
         return {{"es-0/1/0.0", "es-0/1/0", "manual-sa1", "10.5.5.5", "10.6.6.6", true},
                 {"es-0/1/0.1", "es-0/1/0", "sa-dyn", "10.5.5.5", "10.7.7.7", true}};

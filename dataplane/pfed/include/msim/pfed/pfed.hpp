@@ -48,6 +48,7 @@ class Pfed final : public PfedContext, public SaHost {
     // back), and the es- units of the committed configuration that name an SA.
     dataplane::EsPic* es_pic(const std::string& interface) override;
     std::vector<std::string> es_pics() const override;
+    bool es_pic_online(const std::string& interface) const override;
     std::vector<EsUnitBinding> es_bindings() const override;
 
     // Chassis state (also driven directly by tests): a PIC's interfaces appear or disappear.

@@ -68,6 +68,7 @@ class Ipsecd {
     std::vector<DynamicSa> dynamic_;
     bool subscribed_ = false;  // to pfed's SA events (lifetimes), per pfed epoch
     std::vector<EsBinding> bindings_;
+    std::vector<std::string> online_es_pics_;     // where transport-mode SAs of the router's own traffic go
     std::string pfed_epoch_;                      // "" until pfed answered once
     bool know_installed_ = false;                 // installed_ reflects pfed (after the first listing)
     std::map<std::string, Installed> installed_;  // by key (pic + SaKey)
