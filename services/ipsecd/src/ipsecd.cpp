@@ -331,6 +331,39 @@ void Ipsecd::sa_expired(const pugi::xml_node& e) {
     }
 }
 
+// A PIC that carried dynamic SAs went offline (or the es- unit that named them went away): the SAs are gone
+// with the PIC's state, so they leave the database and their owner is told (<sa-pic-offline>), to negotiate
+// afresh when traffic comes back rather than expect them to return.
+void Ipsecd::dynamic_pics_went_offline(const std::vector<EsBinding>& now) {
+    auto online = [](const std::vector<EsBinding>& bindings, const std::string& name) {
+        return std::any_of(bindings.begin(), bindings.end(),
+                           [&](const EsBinding& b) { return b.sa_name == name && b.online; });
+    };
+    std::map<std::string, std::set<std::string>> lost;  // owner -> SA names
+    for (const auto& sa : dynamic_) {
+        if (online(bindings_, sa.config.name) && !online(now, sa.config.name)) {
+            lost[sa.owner].insert(sa.config.name);
+        }
+    }
+    if (lost.empty()) {
+        return;
+    }
+    for (const auto& [owner, names] : lost) {
+        pugi::xml_document doc;
+        auto note = doc.append_child("sa-pic-offline");
+        for (const auto& name : names) {
+            xml::append_text(note, "sa-name", name);
+            daemon_.log().log("ipsecd: the PIC carrying dynamic SA " + name + " went offline; " + owner +
+                              " told to negotiate it again");
+        }
+        daemon_.call_peer(owner, doc.document_element(), 5000ms, [](ipc::Reply) {});
+        std::erase_if(dynamic_, [&](const DynamicSa& sa) {
+            return sa.owner == owner && names.contains(sa.config.name);
+        });
+    }
+    save_dynamic();
+}
+
 // At start (and after a restart) the committed configuration comes from mgd, which may not be up yet.
 void Ipsecd::fetch_configuration() {
     pugi::xml_document req;
@@ -392,6 +425,9 @@ void Ipsecd::poll_pfed() {
             }
         }
         bool changed = bindings != bindings_ || online_pics != online_es_pics_;
+        if (changed) {
+            dynamic_pics_went_offline(bindings);
+        }
         bindings_ = std::move(bindings);
         online_es_pics_ = std::move(online_pics);
         if (epoch != pfed_epoch_) {
