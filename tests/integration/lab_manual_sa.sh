@@ -168,6 +168,14 @@ ip_protocols=$(tshark -r "$WORK/transport.pcap" -Y ip -T fields -e ip.proto 2>/d
 out=$(cli_a 'show ipsec security-associations detail host-sa')
 expect_contains "show: host-sa is up on the ES PIC" "$out" "Security association: host-sa, Interface family: Up"
 expect_contains "show: in transport mode" "$out" "transport"
+expect_contains "show: it counted the pings" "$out" "Packets encrypted: 3,"
+out=$(cli_a 'clear ipsec security-associations host-sa'); rc=$?
+expect_status "clear ipsec security-associations host-sa" 0 "$rc"
+sleep 1
+out=$(cli_a 'show ipsec security-associations detail host-sa')
+expect_contains "cleared: installed afresh, counters start over" "$out" "Packets encrypted: 0,"
+expect_contains "clear of an unknown SA" "$(cli_a 'clear ipsec security-associations nope')" \
+    "error: security association nope does not exist"
 
 out=$("$MSIM" lab down 2>&1)
 expect_contains "lab down" "$out" "is down"

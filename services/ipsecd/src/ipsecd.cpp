@@ -133,6 +133,8 @@ void Ipsecd::start() {
     daemon_.register_rpc(
         "get-security-associations-information",
         [this](const pugi::xml_node& request, ipc::Responder r) { show_security_associations(request, r); });
+    daemon_.register_rpc("clear-ipsec-security-associations",
+                         [this](const pugi::xml_node& request, ipc::Responder r) { clear(request, r); });
     daemon_.register_rpc("install-dynamic-sas", [this](const pugi::xml_node& request, ipc::Responder r) {
         install_dynamic(request, r);
     });
@@ -362,6 +364,46 @@ void Ipsecd::dynamic_pics_went_offline(const std::vector<EsBinding>& now) {
         });
     }
     save_dynamic();
+}
+
+// clear ipsec security-associations [NAME]: manual SAs are installed afresh (counters, sequence numbers
+// start over: they are configuration); dynamic SAs are deleted and their owner told (<sa-cleared>), which
+// deletes them at the peer and negotiates new ones when traffic needs them.
+void Ipsecd::clear(const pugi::xml_node& request, ipc::Responder r) {
+    const std::string wanted = request.child_value("sa-name");
+    if (!wanted.empty() && !manual_.count(wanted) && !dynamic_names_.count(wanted)) {
+        r.error("security association " + wanted + " does not exist");
+        return;
+    }
+    auto selected = [&](const std::string& name) { return wanted.empty() || name == wanted; };
+    // An unknown fingerprint makes reconcile delete and add them again.
+    for (auto& [key, inst] : installed_) {
+        if (manual_.count(inst.config.name) != 0 && selected(inst.config.name)) {
+            inst.fingerprint.clear();
+        }
+    }
+    std::map<std::string, std::set<std::string>> cleared;  // owner -> SA names
+    for (const auto& sa : dynamic_) {
+        if (selected(sa.config.name)) {
+            cleared[sa.owner].insert(sa.config.name);
+        }
+    }
+    for (const auto& [owner, names] : cleared) {
+        pugi::xml_document doc;
+        auto note = doc.append_child("sa-cleared");
+        for (const auto& name : names) {
+            xml::append_text(note, "sa-name", name);
+        }
+        daemon_.call_peer(owner, doc.document_element(), 5000ms, [](ipc::Reply) {});
+        std::erase_if(dynamic_, [&](const DynamicSa& sa) {
+            return sa.owner == owner && names.contains(sa.config.name);
+        });
+    }
+    if (!cleared.empty()) {
+        save_dynamic();
+    }
+    reconcile();
+    r.reply_ok();
 }
 
 // At start (and after a restart) the committed configuration comes from mgd, which may not be up yet.

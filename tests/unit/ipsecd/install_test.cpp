@@ -273,6 +273,11 @@ TEST_CASE(
             notices.push_back(std::string("pic-offline ") + n.child_value("sa-name"));
             r.reply_ok();
         });
+        d.register_rpc("sa-cleared", [&](const pugi::xml_node& n, ipc::Responder r) {
+            std::lock_guard lock(notices_mutex);
+            notices.push_back(std::string("cleared ") + n.child_value("sa-name"));
+            r.reply_ok();
+        });
     });
     auto host = std::make_unique<FakeHost>();
     auto pfed =
@@ -342,6 +347,27 @@ TEST_CASE(
         CHECK(std::string(reply.root().child_value("deleted")) == "2");
     }
     CHECK(wait_for_sas(paths, 0));
+
+    // clear ipsec security-associations: dynamic SAs are deleted and kmd is told; an unknown name is an
+    // error.
+    {
+        ipc::SyncClient client(paths.socket("ipsecd"), "ipsecd");
+        REQUIRE(client.call(dynamic_sas(5003, 6003, 3000, 3600)).ok());
+        REQUIRE(wait_for_sas(paths, 2));
+        pugi::xml_document bad;
+        xml::append_text(bad.append_child("clear-ipsec-security-associations"), "sa-name", "nope");
+        auto reply = client.call(bad);
+        CHECK_FALSE(reply.ok());
+        CHECK(reply.error_message.find("security association nope does not exist") != std::string::npos);
+        pugi::xml_document clear;
+        xml::append_text(clear.append_child("clear-ipsec-security-associations"), "sa-name", "sa-dyn");
+        CHECK(client.call(clear).ok());
+    }
+    CHECK(wait_for_sas(paths, 0));
+    {
+        std::lock_guard lock(notices_mutex);
+        CHECK(std::find(notices.begin(), notices.end(), "cleared sa-dyn") != notices.end());
+    }
 
     // The PIC goes offline: its dynamic SAs are gone for good and kmd is told, to negotiate afresh; they do
     // not come back with the PIC.

@@ -48,6 +48,7 @@ class Ipsecd {
     void allocate_spi(const pugi::xml_node& request, ipc::Responder r);
     void sa_expired(const pugi::xml_node& notification);
     void dynamic_pics_went_offline(const std::vector<EsBinding>& now);
+    void clear(const pugi::xml_node& request, ipc::Responder r);
     void save_dynamic();
     void load_dynamic();
     std::filesystem::path dynamic_file() const;
