@@ -236,6 +236,16 @@ void Mgd::register_configuration_rpcs() {
             return;
         }
         pugi::xml_document doc;
+        if (std::string_view(request.child_value("display")) == "xml") {
+            // Junos answers get-configuration in XML: the <configuration> element itself.
+            if (!doc.load_string(text.c_str(), pugi::parse_default | pugi::parse_comments) ||
+                !doc.child("configuration")) {
+                r.error("could not render the configuration as XML");
+                return;
+            }
+            r.reply(doc);
+            return;
+        }
         xml::append_text(doc.append_child("configuration-information"), "configuration-output", text);
         r.reply(doc);
     });

@@ -109,6 +109,28 @@ trace=$(cat "$MSIM_HOME/default/var/log/commit-trace")
 expect_contains "the owner validates the ipsec change" "$trace" "phase=validate by=ipsecd"
 expect_contains "the reader gets it too" "$trace" "phase=apply by=kmd"
 
+# | display xml: the Junos XML form of the configuration (keys first, secrets as $9$ with SECRET-DATA,
+# inactive and annotations kept), from operational and configuration mode.
+cli -c 'configure; set security ipsec security-association sx manual direction bidirectional protocol esp spi 300 encryption algorithm 3des-cbc key ascii-text 123456789012345678901234; deactivate security ipsec security-association sx; annotate security "protected"; commit and-quit' >/dev/null
+out=$(cli -c 'show configuration security ipsec security-association sx | display xml')
+expect_contains "display xml: the statement framed by its ancestors" "$out" "<configuration>
+        <security>
+            <ipsec>
+                <security-association inactive=\"inactive\">
+                    <name>sx</name>
+                    <manual>"
+expect_contains "display xml: a secret in its \$9\$ form" "$out" "<ascii-text>\$9\$"
+expect_not_contains "display xml: never in clear" "$out" "123456789012345678901234"
+out=$(cli -c 'show configuration | display xml')
+expect_contains "display xml: annotations" "$out" "<junos:comment>/* protected */</junos:comment>"
+echo "$out" | sed -n '/<configuration>/,/<\/configuration>/p' | /usr/bin/python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parseString(sys.stdin.read().replace("junos:comment", "comment"))' \
+    && pass "display xml: well-formed XML" || fail "display xml: not well-formed"
+out=$(cli -c 'configure; edit security ipsec; show | display xml')
+expect_contains "display xml in configuration mode" "$out" '<rpc-reply xmlns:junos="http://xml.juniper.net/junos/'
+expect_contains "with the edit banner" "$out" "<banner>[edit security ipsec]</banner>"
+expect_contains "display xml: secrets marked" "$out" "</ascii-text> <!-- SECRET-DATA -->"
+cli -c 'configure; delete security ipsec security-association sx; commit and-quit' >/dev/null
+
 # Pipes.
 out=$(cli -c 'show configuration | display set | count')
 expect_contains "count pipe" "$out" "Count: "
