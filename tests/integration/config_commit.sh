@@ -88,6 +88,26 @@ expect_status "operator may not configure" 1 "$rc"
 out=$("$MSIM" cli --user nobody -c 'show version' 2>&1); rc=$?
 expect_status "an unknown user is refused" 1 "$rc"
 
+# request system logout: a super-user ends another user's session; an operator may not end root's.
+(sleep 3; echo "show version") | "$MSIM" cli --user op >"$MSIM_HOME/op-session.out" 2>&1 &
+op_cli=$!
+(sleep 3; echo "show version") | "$MSIM" cli >"$MSIM_HOME/root-session.out" 2>&1 &
+root_cli=$!
+wait_for 5 sh -c "'$MSIM' cli -c 'show system users' | grep -q '^op '"
+out=$("$MSIM" cli --user op -c 'request system logout user root' 2>&1); rc=$?
+expect_status "an operator may not end root's session" 1 "$rc"
+expect_contains "with a permission error" "$out" "error: permission denied"
+out=$(cli -c 'request system logout user op'); rc=$?
+expect_status "root ends op's session" 0 "$rc"
+wait "$op_cli"; rc=$?
+expect_status "the ended session's CLI fails" 1 "$rc"
+expect_contains "and says why" "$(cat "$MSIM_HOME/op-session.out")" "error: this CLI session was ended"
+wait "$root_cli"; rc=$?
+expect_status "root's other session is untouched" 0 "$rc"
+expect_contains "nobody logged in" "$(cli -c 'request system logout user nobody')" "error: user 'nobody' is not logged in"
+expect_contains "logout of a pid needs a number" "$(cli -c 'request system logout pid x')" "invalid numeric value: 'x'"
+expect_contains "logged" "$(cat "$MSIM_HOME/default/var/log/messages")" "UI_LOGOUT_USER: User 'root' ended the session of user 'op'"
+
 # Moving around: exit and up leave a list entry as one statement.
 out=$(cli -c 'configure; edit security ipsec security-association sa9; exit; status; edit security-association sa9; up; status; top; status')
 expect_contains "exit from a list entry" "$out" "      [edit security ipsec]"
