@@ -488,14 +488,22 @@ TEST_CASE("pfed IKE: a packet steered into a dynamic SA without SA gives one sa-
     REQUIRE(kmd.call(del).ok());
     std::this_thread::sleep_for(1100ms);
     r.wire.clear();
+    const auto held_at = std::chrono::steady_clock::now();  // no later than the packets were held
     ping(4);
     ping(5);
     CHECK(kmd.wait_for("sa-acquire", 2).size() == 2);
-    std::this_thread::sleep_for(2300ms);  // pfed's tick drops what waited 2 s
+    auto queued = [&] { return r.run([&] { return r.pfed->es_pic("es-0/1/0")->acquire_queued(); }); };
+    std::this_thread::sleep_until(held_at + 1500ms);
+    CHECK(queued() == 2);  // still held after 1.5 s
+    // pfed's 100 ms tick drops what waited 2 s (polled: the machine may be busy).
+    for (int i = 0; i < 60 && queued() != 0; ++i) {
+        std::this_thread::sleep_for(50ms);
+    }
+    CHECK(std::chrono::steady_clock::now() - held_at >= 2000ms);
     auto c = r.pic_counters();
     CHECK(c.acquire_drops == 2);
     CHECK(c.outbound_drops == 2);
-    CHECK(r.run([&] { return r.pfed->es_pic("es-0/1/0")->acquire_queued(); }) == 0);
+    CHECK(queued() == 0);
     // The drops are visible in get-sa-states' PIC counters.
     auto states = kmd.client.call("get-sa-states");
     REQUIRE(states.ok());
