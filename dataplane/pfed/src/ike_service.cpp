@@ -206,48 +206,71 @@ bool IkeService::acquire(const dp::EsPic::Acquire& acquire) {
     return true;
 }
 
-std::string IkeService::send(const pugi::xml_node& request) {
+std::optional<IkeSend> parse_send_ike_datagram(const pugi::xml_node& request,
+                                               const dp::ForwardingEngine& engine, std::string& error) {
+    auto fail = [&error](std::string message) -> std::optional<IkeSend> {
+        error = std::move(message);
+        return std::nullopt;
+    };
     const std::string local_text = trimmed(request.child_value("local"));
     const std::string remote_text = trimmed(request.child_value("remote"));
     const std::string local_port_text = trimmed(request.child_value("local-port"));
     const std::string remote_port_text = trimmed(request.child_value("remote-port"));
+    IkeSend out;
     auto local = dp::Ipv4Address::parse(local_text);
     if (!local) {
-        return local_text.empty() ? "missing local address" : "invalid local address '" + local_text + "'";
+        return fail(local_text.empty() ? "missing local address"
+                                       : "invalid local address '" + local_text + "'");
     }
-    if (!engine_.is_local_address(*local)) {
-        return local_text + " is not a local address";
+    if (!engine.is_local_address(*local)) {
+        return fail(local_text + " is not a local address");
     }
     auto local_port = parse_port(local_port_text);
     if (!local_port || (*local_port != kIkePort && *local_port != kNatTPort)) {
-        return "invalid local-port '" + local_port_text + "' (500 or 4500)";
+        return fail("invalid local-port '" + local_port_text + "' (500 or 4500)");
     }
     auto remote = dp::Ipv4Address::parse(remote_text);
     if (!remote) {
-        return remote_text.empty() ? "missing remote address"
-                                   : "invalid remote address '" + remote_text + "'";
+        return fail(remote_text.empty() ? "missing remote address"
+                                        : "invalid remote address '" + remote_text + "'");
     }
     auto remote_port = parse_port(remote_port_text);
     if (!remote_port) {
-        return "invalid remote-port '" + remote_port_text + "' (1-65535)";
+        return fail("invalid remote-port '" + remote_port_text + "' (1-65535)");
     }
     const std::string_view hex = request.child_value("data");
     if (hex.empty()) {
-        return "missing data";
+        return fail("missing data");
     }
     auto data = from_hex(hex);
     if (!data) {
-        return "invalid data: not an even number of hex digits";
+        return fail("invalid data: not an even number of hex digits");
     }
     const size_t marker = *local_port == kNatTPort ? kMarker : 0;
     if (data->size() + marker > kMaxUdpPayload) {
-        return "datagram too big: " + std::to_string(data->size()) + " bytes of IKE, at most " +
-               std::to_string(kMaxUdpPayload - marker) + " on port " + std::to_string(*local_port);
+        return fail("datagram too big: " + std::to_string(data->size()) + " bytes of IKE, at most " +
+                    std::to_string(kMaxUdpPayload - marker) + " on port " + std::to_string(*local_port));
     }
     if (marker != 0) {
         data->insert(data->begin(), kMarker, 0);
     }
-    const dp::SendResult result = engine_.send_udp(*remote, *local_port, *remote_port, *data, *local);
+    out.local = *local;
+    out.local_port = *local_port;
+    out.remote = *remote;
+    out.remote_port = *remote_port;
+    out.payload = std::move(*data);
+    return out;
+}
+
+std::string IkeService::send(const pugi::xml_node& request) {
+    std::string error;
+    auto datagram = parse_send_ike_datagram(request, engine_, error);
+    if (!datagram) {
+        return error;
+    }
+    const std::string remote_text = datagram->remote.to_string();
+    const dp::SendResult result = engine_.send_udp(datagram->remote, datagram->local_port,
+                                                   datagram->remote_port, datagram->payload, datagram->local);
     switch (result) {
         case dp::SendResult::kSent:
         case dp::SendResult::kPendingArp:

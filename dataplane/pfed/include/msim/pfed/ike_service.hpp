@@ -34,6 +34,19 @@ namespace msim::pfed {
 std::string to_hex(std::span<const uint8_t> bytes);
 std::optional<std::vector<uint8_t>> from_hex(std::string_view text);
 
+// A <send-ike-datagram> request, checked (local must be a local address of `engine`): what goes into
+// send_udp, the UDP payload with the non-ESP marker already in front on 4500. nullopt with `error` set
+// (the rpc-error message) for a bad request.
+struct IkeSend {
+    dataplane::Ipv4Address local;
+    uint16_t local_port = 0;
+    dataplane::Ipv4Address remote;
+    uint16_t remote_port = 0;
+    std::vector<uint8_t> payload;
+};
+std::optional<IkeSend> parse_send_ike_datagram(const pugi::xml_node& request,
+                                               const dataplane::ForwardingEngine& engine, std::string& error);
+
 class IkeService {
   public:
     IkeService(Daemon& daemon, dataplane::ForwardingEngine& engine);
