@@ -157,7 +157,9 @@ size_t IkeService::subscribers() {
 }
 
 void IkeService::notify(const pugi::xml_node& body) {
-    for (const auto& w : subscribers_) {
+    // A copy: a connection that fails may be forgotten (connection_closed) while we go through the list.
+    const std::vector<std::weak_ptr<ipc::Connection>> subscribers = subscribers_;
+    for (const auto& w : subscribers) {
         if (auto conn = w.lock(); conn && conn->is_open()) {
             conn->notify(body);
         }
