@@ -115,7 +115,7 @@ void IkeService::subscribe(ipc::Connection& conn) {
             daemon_.log().log("cannot listen on UDP 500/4500 for kmd: port already bound");
         }
         bound_ = true;
-        daemon_.log().log("kmd subscribed: IKE on UDP 500 and 4500 goes to " + conn.peer_name());
+        daemon_.log().log("IKE subscriber connected: UDP 500 and 4500 open for kmd");
     }
 }
 

@@ -5,8 +5,10 @@
 
 #include <boost/asio/post.hpp>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "../dataplane/helpers.hpp"
@@ -33,6 +35,12 @@ struct TempRouter {
         paths.create_layout();
     }
     ~TempRouter() { std::filesystem::remove_all(dir); }
+    std::string messages() const {
+        std::ifstream in(paths.messages_log());
+        std::stringstream s;
+        s << in.rdbuf();
+        return s.str();
+    }
 };
 
 pugi::xml_node pic(pugi::xml_document& doc, int fpc, int slot, const char* type,
@@ -314,6 +322,9 @@ TEST_CASE("pfed IKE: without a subscriber UDP 500 is port unreachable; with one 
     }
     REQUIRE(closed);
     std::this_thread::sleep_for(50ms);  // the posted unbind
+    const std::string log = r.router.messages();
+    CHECK(log.find("IKE subscriber connected: UDP 500 and 4500 open for kmd") != std::string::npos);
+    CHECK(log.find("no IKE subscriber left: UDP 500 and 4500 closed") != std::string::npos);
     r.wire.clear();
     r.receive("so-0/2/0", udp_from_peer(500, 500, isakmp));
     CHECK(r.drops(dp::DropReason::kUdpNoListener) == 2);
