@@ -366,10 +366,17 @@ TEST_CASE("then ipsec-sa never takes the router's own IKE (UDP 500/4500 from a l
         return uint64_t{999};
     };
     CHECK(term_packets() == 2);  // the term counted them, then they were accepted
-    // Other traffic of the router itself is steered: a ping from the gateway asks for the SA.
+    // A host's IKE is transit traffic: the LAN filter steers it into the SA like anything else.
+    CHECK(g.node("host-a").send_udp(ip("10.2.2.10"), 500, 500, isakmp) != SendResult::kNoRoute);
+    g.net.run();
+    REQUIRE(log.seen.size() == 1);
+    CHECK(std::get<2>(log.seen[0]) == ip("10.1.1.10"));
+    CHECK(std::get<4>(log.seen[0]) == ip_protocol::kUdp);
+    CHECK(g.pic_a->acquire_queued() == 1);
+    // Other traffic of the router itself is steered: a ping from the gateway waits for the SA too.
     EchoRequest req = echo_to(ip("10.6.6.6"));
     req.source = ip("10.5.5.5");
     gw.send_echo_request(req);
-    CHECK(log.seen.size() == 1);
-    CHECK(g.pic_a->acquire_queued() == 1);
+    CHECK(log.seen.size() == 1);  // within the second: no second acquire
+    CHECK(g.pic_a->acquire_queued() == 2);
 }
