@@ -491,6 +491,9 @@ struct ForwardingEngine::Impl {
                 }
                 return false;
             case FilterAction::kIpsecSa:
+                if (local_origin && is_local_ike(pkt, h)) {
+                    return true;  // IKE and NAT-T ESP of the router itself: never into an SA (engine.hpp)
+                }
                 if (handed_to_pic != nullptr) {
                     *handed_to_pic = true;
                 }
@@ -507,6 +510,19 @@ struct ForwardingEngine::Impl {
                 return false;
         }
         return false;
+    }
+
+    // The router's own UDP 500/4500 (IKE, NAT-T ESP and keepalives): a local source address and port 500
+    // or 4500 on either side.
+    bool is_local_ike(const Packet& pkt, const Ipv4Header& h) const {
+        if (h.protocol != ip_protocol::kUdp || h.fragment_offset != 0 || !is_local(h.source) ||
+            pkt.size() < size_t{h.header_length} + 4) {
+            return false;
+        }
+        const uint16_t sport = load_be16(pkt.data() + h.header_length);
+        const uint16_t dport = load_be16(pkt.data() + h.header_length + 2);
+        auto ike = [](uint16_t port) { return port == 500 || port == 4500; };
+        return ike(sport) || ike(dport);
     }
 
     void to_service_pic(Packet&& pkt, const std::string& sa, Unit* from, bool input) {
@@ -1236,6 +1252,11 @@ struct ForwardingEngine::Impl {
             ++it;
         }
         arp.expire(t);
+        for (auto& [name, p] : phys) {
+            if (p->pic != nullptr) {
+                p->pic->tick(*self);
+            }
+        }
         for (auto it = reassembly.begin(); it != reassembly.end();) {
             if (it->second.deadline <= t) {
                 drop_global(DropReason::kFragmentError);
@@ -1377,6 +1398,11 @@ std::optional<uint32_t> ForwardingEngine::interface_index(std::string_view inter
         return std::nullopt;
     }
     return it->second->index;
+}
+
+bool ForwardingEngine::is_local_address(Ipv4Address address) const {
+    impl_->ensure_routes();
+    return impl_->is_local(address);
 }
 
 Status ForwardingEngine::configure_unit(std::string_view interface, UnitConfig unit) {

@@ -53,6 +53,10 @@ class ServicePic {
     // Whether this PIC carries the SA named `sa_name`; used to pick a PIC for `then ipsec-sa NAME` when no
     // es-/sp- unit names that SA in its `family inet ipsec-sa`.
     virtual bool has_sa(const std::string& sa_name) const = 0;
+
+    // Timers (e.g. the ES PIC's queue of packets waiting for an SA to be negotiated). The engine calls it
+    // from ForwardingEngine::tick() for every attached PIC.
+    virtual void tick(PicContext& ctx) { (void)ctx; }
 };
 
 }  // namespace msim::dataplane

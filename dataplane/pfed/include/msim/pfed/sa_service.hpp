@@ -7,7 +7,10 @@
 //   <sa-changes><delete><pic/><sa-key/></delete>…<add><pic/><sa/></add>…</sa-changes>
 //                                 -> <sa-change-results><done>N</done><failed><index/><message/></failed>…
 //                                    (in order; an add replaces an SA with the same key)
-//   <get-sa-states/>              -> <sa-states><pic-sas><pic/><sa-state/>…</pic-sas>…</sa-states>
+//   <get-sa-states/>              -> <sa-states><pic-sas><pic/><pic-counters>…</pic-counters><sa-state/>…
+//                                    </pic-sas>…</sa-states> (pic-counters: bad-spi, malformed,
+//                                    no-outbound-sa, outbound-drops, acquires, acquire-queued,
+//                                    acquire-sent, acquire-drops)
 //   <sa-get-spi><pic/><protocol/><destination/></sa-get-spi> -> <spi>N</spi>
 //   <sa-update><pic/><sa-key/><source/><destination/>[<udp-encapsulation>…]</sa-update>
 //   <sa-query><pic/><sa-key/></sa-query> -> <sa-state/>
