@@ -693,7 +693,7 @@ void Pkid::start() {
         if (const std::string hint = req.child_value("ca-profile"); !hint.empty()) {
             std::erase_if(v.trusted, [&](const pki::TrustedCa& t) { return t.profile != hint; });
             if (v.trusted.empty()) {
-                verdict("issuer_not_found", "no CA certificate is loaded for CA profile " + hint);
+                verdict("issuer-not-found", "no CA certificate is loaded for CA profile " + hint);
                 r.reply(doc);
                 return;
             }
