@@ -223,7 +223,7 @@ std::optional<std::filesystem::path> router_file(const std::filesystem::path& ro
     return real;
 }
 
-PkiSettings read_settings(const config::Node& tree, const std::filesystem::path& root) {
+PkiSettings read_settings(const config::Node& tree, const std::filesystem::path& root, bool check) {
     PkiSettings s;
     const config::Node* security = child(tree, "security");
     if (!security)
@@ -243,7 +243,7 @@ PkiSettings read_settings(const config::Node& tree, const std::filesystem::path&
             const std::string name = value(local);
             const std::string path = "[edit security certificates local " + name + "]";
             const std::string file = value(child(*local, "load-key-file"));
-            if (file.empty())
+            if (file.empty() || !check)
                 continue;
             const std::string text =
                 statement_file(root, root / "var" / "tmp", file, path, "load-key-file " + file);
@@ -268,7 +268,7 @@ PkiSettings read_settings(const config::Node& tree, const std::filesystem::path&
             profile.revocation.url = value(child(*ca, "ldap-url"));
             for (const char* statement : {"file", "crl"}) {
                 const std::string file = value(child(*ca, statement));
-                if (file.empty())
+                if (file.empty() || !check)
                     continue;
                 const std::string text =
                     statement_file(root, ikecert_dir(root), file, path, std::string(statement) + " " + file);
@@ -288,7 +288,7 @@ PkiSettings read_settings(const config::Node& tree, const std::filesystem::path&
         for (const config::Node* ca : children(*pki_node, "ca-profile")) {
             const std::string name = value(ca);
             const std::string path = "[edit security pki ca-profile " + name + "]";
-            if (s.ca_profiles.count(name)) {
+            if (check && s.ca_profiles.count(name)) {
                 throw PkiConfigError(path, "CA profile " + name +
                                                " is also configured under security certificates "
                                                "certification-authority");
@@ -300,7 +300,7 @@ PkiSettings read_settings(const config::Node& tree, const std::filesystem::path&
             if (const config::Node* rc = child(*ca, "revocation-check")) {
                 const config::Node* crl = child(*rc, "crl");
                 if (child(*rc, "disable")) {
-                    if (crl) {
+                    if (check && crl) {
                         throw PkiConfigError(path + " revocation-check",
                                              "'disable' and 'crl' are mutually exclusive");
                     }
@@ -355,14 +355,9 @@ void Pkid::start() {
     daemon_.on_apply_configuration([this, root](const pugi::xml_node& changes, ipc::Responder r) {
         try {
             auto tree = owned_.with_changes(changes);
-            PkiSettings s;
-            try {
-                s = read_settings(tree, root);
-            } catch (const PkiConfigError& e) {
-                // A file removed between validate and apply: keep what can be kept, say so.
-                daemon_.log().error(std::string("pkid: ") + e.path + " " + e.what());
-            }
-            settings_ = std::move(s);
+            // validate checked the files; apply only takes the settings (a file removed since then does
+            // not make the commit fail half-way).
+            settings_ = read_settings(tree, root, false);
             owned_.replace(std::move(tree));
             have_configuration_ = true;
             r.reply_ok();
@@ -782,13 +777,10 @@ void Pkid::fetch_configuration() {
             return;  // a commit's apply arrived first: it is newer
         try {
             owned_.load(reply.root().child("configuration-text").child_value("configuration-output"));
-            settings_ = read_settings(owned_.tree(), daemon_.paths().root);
+            settings_ = read_settings(owned_.tree(), daemon_.paths().root, false);
             have_configuration_ = true;
             daemon_.log().log("pkid: " + std::to_string(settings_.ca_profiles.size()) +
                               " CA profiles in the configuration");
-        } catch (const PkiConfigError& e) {
-            have_configuration_ = true;
-            daemon_.log().error("pkid: " + e.path + " " + e.what());
         } catch (const std::exception& e) {
             daemon_.log().error(std::string("pkid: cannot use the committed configuration: ") + e.what());
         }

@@ -239,6 +239,13 @@ TEST_CASE("pkid validates and applies security certificates and security pki") {
               .ok());
     CHECK_FALSE(pkid_object->settings().ca_profiles.at("lab").revocation.enabled);
     CHECK(pkid_object->settings().path_length == 5);
+    // apply does not check files again (validate did): a file gone since then loses no settings.
+    std::filesystem::remove(paths.tmp_dir() / "ssl.pem");
+    CHECK(
+        client.call(config_change("apply-configuration", "create", "security certificates local ssl", local))
+            .ok());
+    CHECK(pkid_object->settings().ca_profiles.count("lab") == 1);
+    CHECK(pkid_object->settings().path_length == 5);
 }
 
 TEST_CASE("pkid: PKI requests from the CLI, kmd's RPCs, and a restart keeps everything") {

@@ -43,9 +43,10 @@ struct PkiConfigError : std::runtime_error {
     std::string path;
 };
 
-// Reads pkid's settings from its configuration tree; checks what needs the router's files (`load-key-file`,
-// the M-series `certification-authority … file|crl`) against `root`. Throws PkiConfigError.
-PkiSettings read_settings(const config::Node& tree, const std::filesystem::path& root);
+// Reads pkid's settings from its configuration tree. With `check` (the validate phase) it also checks what
+// YANG cannot: the files `load-key-file` and the M-series `certification-authority … file|crl` name
+// (against the router's folder `root`), and statements that exclude each other; throws PkiConfigError.
+PkiSettings read_settings(const config::Node& tree, const std::filesystem::path& root, bool check = true);
 
 // A file name an operator gave (`filename F`, `load-key-file F`), resolved inside the router's folder:
 // absolute names from the router's root, relative ones from `base`. nullopt when it would leave the folder
