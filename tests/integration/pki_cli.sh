@@ -60,6 +60,7 @@ expect_contains "with a clear error" "$out" "could not resolve file"
     : >index.txt
     echo 01 >crlnumber
     openssl ca -config ca.cnf -gencrl -keyfile ca.key -cert ca.crt -out ca.crl
+    openssl crl -in ca.crl -outform DER -out ca-crl.der
     echo "not a certificate" >junk.crt
 ) >/dev/null 2>&1 || fail "openssl CA setup failed"
 
@@ -92,8 +93,8 @@ expect_status "without a CRL verification fails (revocation check is on by defau
 expect_contains "and says why" "$out" "no CRL available for revocation check"
 
 # The CRL.
-out=$(run -c 'request security pki crl load ca-profile lab filename ca.crl'); rc=$?
-expect_status "the openssl CRL loads" 0 "$rc"
+out=$(run -c 'request security pki crl load ca-profile lab filename ca-crl.der'); rc=$?
+expect_status "the openssl CRL loads (DER)" 0 "$rc"
 expect_contains "and says so" "$out" "CRL for CA profile lab loaded successfully"
 out=$(run -c 'request security pki crl load ca-profile lab filename r1.crt'); rc=$?
 expect_status "a certificate is not a CRL" 1 "$rc"

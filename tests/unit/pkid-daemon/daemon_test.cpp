@@ -335,10 +335,30 @@ TEST_CASE("pkid: PKI requests from the CLI, kmd's RPCs, and a restart keeps ever
     CHECK(contains(
         cli(*client, "request security pki local-certificate load certificate-id r1 filename junk.crt"),
         "error: "));
+    // Expired and not-yet-valid certificates for the right key are refused, saying why.
+    auto dated = [&](pki::TimePoint from, pki::TimePoint to) {
+        auto o = current();
+        o.not_before = from;
+        o.not_after = to;
+        return t::issue_for_key(ca, r1_key, "CN=r1.example.net", o);
+    };
+    write(paths.tmp_dir() / "old.crt",
+          dated(pki::Clock::now() - 30 * t::day, pki::Clock::now() - t::day).to_pem());
+    write(paths.tmp_dir() / "new.crt",
+          dated(pki::Clock::now() + t::day, pki::Clock::now() + 30 * t::day).to_pem());
+    CHECK(contains(
+        cli(*client, "request security pki local-certificate load certificate-id r1 filename old.crt"),
+        "error: Certificate has expired"));
+    CHECK(contains(
+        cli(*client, "request security pki local-certificate load certificate-id r1 filename new.crt"),
+        "error: Certificate is not yet valid"));
+    // DER is accepted as well as PEM (the show below is of this one).
+    write(paths.tmp_dir() / "r1.der",
+          std::string(reinterpret_cast<const char*>(r1_cert.to_der().data()), r1_cert.to_der().size()));
     CHECK(contains(
         cli(*client, "request security pki local-certificate load certificate-id r1 filename none.crt"),
         "error: file none.crt does not exist"));
-    CHECK(cli(*client, "request security pki local-certificate load certificate-id r1 filename r1.crt") ==
+    CHECK(cli(*client, "request security pki local-certificate load certificate-id r1 filename r1.der") ==
           "Local certificate loaded successfully\n");
     const std::string detail = cli(*client, "show security pki local-certificate certificate-id r1 detail");
     CHECK(contains(detail, "Certificate identifier: r1\n  Certificate version: 3\n"));
