@@ -402,6 +402,26 @@ TEST_CASE("pkid: PKI requests from the CLI, kmd's RPCs, and a restart keeps ever
     CHECK(validate("peer.example.net") == "valid");
     CHECK(validate("other.example.net") == "identity-mismatch");
     CHECK(validate("", "nosuch") == "issuer-not-found");
+    // A peer under an intermediate CA that is not stored: valid only with the chain the peer sends.
+    {
+        auto sub = t::issue(ca, "CN=Sub CA,O=Example", current(true));
+        auto leaf = t::issue(sub, "CN=leaf.example.net", current());
+        auto check = [&](bool with_chain) {
+            pugi::xml_document req;
+            auto v = req.append_child("validate-peer-certificate");
+            xml::append_text(v, "certificate", hex(leaf.certificate.to_der()));
+            if (with_chain)
+                xml::append_text(v.append_child("chain"), "certificate", hex(sub.certificate.to_der()));
+            auto reply = client->call(req);
+            REQUIRE(reply.ok());
+            auto res = reply.root().child("peer-certificate-validation");
+            return std::string(res.child_value("status")) +
+                   (res.child("revocation-skipped") ? " skipped" : "");
+        };
+        CHECK(check(false) == "issuer-not-found");
+        // No CRL for the intermediate's certificates: the profile fails open (disable on-download-failure).
+        CHECK(check(true) == "valid skipped");
+    }
     {
         pugi::xml_document req;
         xml::append_text(req.append_child("validate-peer-certificate"), "certificate", "30ff00zz");
