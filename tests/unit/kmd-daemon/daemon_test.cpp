@@ -23,6 +23,7 @@
 #include "msim/kmd/daemon_config.hpp"
 #include "msim/kmd/kmd_daemon.hpp"
 #include "msim/kmd/trace_file.hpp"
+#include "msim/shell/command_tree.hpp"
 
 using namespace msim;
 using namespace std::chrono_literals;
@@ -410,6 +411,25 @@ TEST_CASE("kmd negotiates a dynamic SA between two gateways and hands it to ipse
     CHECK(std::string(block_b.child_value("ike-sa-state")) == "Matured");
     CHECK(std::string(block_b.child_value("ike-sa-initiator-cookie")) ==
           std::string(block.child_value("ike-sa-initiator-cookie")));
+    // The CLI's renderers (Junos ES PIC layout).
+    {
+        auto tree = shell::make_operational_tree();
+        auto detail = tree.match({"show", "ike", "security-associations", "detail"});
+        REQUIRE(detail.command);
+        const std::string text = detail.command->render(show_a.root());
+        CHECK(text.find("IKE peer 10.6.6.6\n  Role: Initiator, State: Matured\n") != std::string::npos);
+        CHECK(text.find("  Exchange type: Main, Authentication method: Pre-shared-keys\n") !=
+              std::string::npos);
+        CHECK(text.find("  Local: 10.5.5.5:500, Remote: 10.6.6.6:500\n") != std::string::npos);
+        CHECK(text.find("    Encryption            : 3des-cbc\n") != std::string::npos);
+        CHECK(text.find("  IPSec security associations: 1 created, 0 deleted\n") != std::string::npos);
+        auto brief = tree.match({"show", "ike", "security-associations"});
+        REQUIRE(brief.command);
+        const std::string table = brief.command->render(show_b.root());
+        CHECK(table.find("Remote Address  State         Initiator cookie  Responder cookie  Exchange type\n"
+                         "10.5.5.5        Matured       ") == 0);
+        CHECK(table.find(" Main\n") != std::string::npos);
+    }
     auto none = b.kmd_call(show_request(false, "10.9.9.9"));
     REQUIRE(none.ok());
     CHECK(
