@@ -236,7 +236,11 @@ void Kmd::start() {
                          [this](const pugi::xml_node& request, ipc::Responder r) { clear(request, r); });
     daemon_.register_rpc("sa-expiry-notice",
                          [this](const pugi::xml_node& request, ipc::Responder r) { sa_expiry(request, r); });
+    // ipsecd: a PIC carrying dynamic SAs went offline, or `clear ipsec security-associations` removed them.
     daemon_.register_rpc("sa-pic-offline", [this](const pugi::xml_node& request, ipc::Responder r) {
+        sa_pic_offline(request, r);
+    });
+    daemon_.register_rpc("sa-cleared", [this](const pugi::xml_node& request, ipc::Responder r) {
         sa_pic_offline(request, r);
     });
     daemon_.on_notification([this](ipc::Connection&, const pugi::xml_node& n) {
@@ -1157,8 +1161,8 @@ void Kmd::sa_expiry(const pugi::xml_node& request, ipc::Responder r) {
     r.reply_ok();
 }
 
-// <sa-pic-offline><sa-name/>…</sa-pic-offline> from ipsecd: forget those SAs (and tell the peer); traffic
-// coming back renegotiates.
+// <sa-pic-offline><sa-name/>…</sa-pic-offline> and <sa-cleared><sa-name/>…</sa-cleared> from ipsecd: forget
+// those SAs (and tell the peer); traffic coming back renegotiates.
 void Kmd::sa_pic_offline(const pugi::xml_node& request, ipc::Responder r) {
     std::set<std::string> names;
     for (auto n : request.children("sa-name")) {
@@ -1173,7 +1177,8 @@ void Kmd::sa_pic_offline(const pugi::xml_node& request, ipc::Responder r) {
     for (const auto& name : names) {
         negotiating_.erase(name);
     }
-    trace("database", "PIC offline: " + std::to_string(doomed.size()) + " IPsec SA(s) dropped");
+    trace("database",
+          std::string(request.name()) + ": " + std::to_string(doomed.size()) + " IPsec SA(s) dropped");
     delete_children(doomed, true);
     r.reply_ok();
 }
