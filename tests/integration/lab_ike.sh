@@ -22,11 +22,13 @@ for ns in host-a host-b; do
     fi
 done
 capture_pid=""
+IT_HOME="$MSIM_HOME"  # the second lab runs in a state directory below it
 lab_cleanup() {
     [ -n "$capture_pid" ] && kill -INT "$capture_pid" 2>/dev/null
     "$MSIM" lab down >/dev/null 2>&1
     rm -rf "$WORK"
     cleanup
+    rm -rf "$IT_HOME"
 }
 trap lab_cleanup EXIT INT TERM
 
@@ -90,9 +92,11 @@ ip_protocols=$(tshark -r "$WORK/ike.pcap" -Y ip -T fields -e ip.proto 2>/dev/nul
 [ "$ip_protocols" = "17 50 " ] && pass "the gateway wire carries UDP (IKE) and ESP only" || fail "IP protocols on the wire: '$ip_protocols'"
 udp_ports=$(tshark -r "$WORK/ike.pcap" -Y udp -T fields -e udp.srcport -e udp.dstport 2>/dev/null | sort -u | tr '\t\n' '  ')
 [ "$udp_ports" = "500 500 " ] && pass "UDP on the wire is IKE on port 500" || fail "UDP ports on the wire: '$udp_ports'"
-exchanges=$(tshark -r "$WORK/ike.pcap" -Y isakmp -T fields -e isakmp.exchtype 2>/dev/null | sort -n | uniq -c | awk '{print $2 "x" $1}' | tr '\n' ' ')
-expect_contains "tshark: six main mode messages" "$exchanges" "2x6"
-expect_contains "tshark: three quick mode messages" "$exchanges" "32x3"
+exchange_count() { tshark -r "$WORK/ike.pcap" -Y "isakmp.exchangetype == $1" 2>/dev/null | wc -l; }
+main_mode=$(exchange_count 2)
+quick_mode=$(exchange_count 32)
+[ "$main_mode" -ge 6 ] && pass "tshark: main mode ($main_mode messages)" || fail "tshark: $main_mode main mode messages"
+[ "$quick_mode" -ge 3 ] && pass "tshark: quick mode ($quick_mode messages)" || fail "tshark: $quick_mode quick mode messages"
 malformed=$(tshark -r "$WORK/ike.pcap" -Y '_ws.malformed || _ws.expert.severity == error' 2>/dev/null | wc -l)
 [ "$malformed" -eq 0 ] && pass "tshark: no malformed packet" || fail "tshark: $malformed malformed packets"
 esp=$(tshark -r "$WORK/ike.pcap" -Y esp 2>/dev/null | wc -l)
@@ -102,10 +106,14 @@ out=$("$MSIM" lab down 2>&1)
 expect_contains "lab down" "$out" "is down"
 
 # The same lab with a wrong pre-shared key on gateway-b: no SA, the failure logged, no crash.
-sed 's/pre-shared-key ascii-text example-pre-shared-key;/pre-shared-key ascii-text a-wrong-pre-shared-key;/2' "$LAB" \
-    >"$WORK/wrong-psk.yaml"
+# (gateway-b's policy is the second pre-shared key in the file; a state directory of its own, so nothing of
+# the first lab — ipsecd keeps dynamic SAs on disk — comes back.)
+awk '/pre-shared-key ascii-text example-pre-shared-key;/ && ++n == 2 { sub(/example-pre-shared-key/, "a-wrong-pre-shared-key") } { print }' \
+    "$LAB" >"$WORK/wrong-psk.yaml"
 [ "$(grep -c a-wrong-pre-shared-key "$WORK/wrong-psk.yaml")" -eq 1 ] && pass "wrong-PSK lab: one gateway's key changed" \
     || fail "wrong-PSK lab file not as intended"
+export MSIM_HOME="$MSIM_HOME/wrong-psk"
+mkdir -p "$MSIM_HOME"
 out=$("$MSIM" lab up "$WORK/wrong-psk.yaml" 2>&1); rc=$?
 expect_status "the wrong-PSK lab comes up" 0 "$rc"
 [ "$rc" -eq 0 ] || { echo "$out"; finish; }

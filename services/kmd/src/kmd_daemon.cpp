@@ -757,33 +757,34 @@ void Kmd::start_quick_mode(std::uint64_t ike_id, const std::string& sa_name) {
     bool esp = false, ah = false;
     wants(cfg->second.quick_mode.proposals, esp, ah);
     QuickModeConfig qcfg = cfg->second.quick_mode;
-    allocate_spis(sa_name, ah,
-                  [this, ike_id, sa_name, qcfg](std::optional<std::uint32_t> esp_spi,
-                                                std::optional<std::uint32_t> ah_spi, std::string error) {
-                      IkeEntry* e = find_ike(ike_id);
-                      if (!e || !error.empty()) {
-                          if (!error.empty()) {
-                              daemon_.log().log("kmd: cannot negotiate IPsec SA " + sa_name + ": " + error);
-                          }
-                          negotiating_.erase(sa_name);
-                          last_failure_[sa_name] = Clock::now();
-                          return;
-                      }
-                      QuickEntry q;
-                      q.initiator = true;
-                      q.sa_name = sa_name;
-                      q.spis = std::make_unique<PrefetchedSpis>();
-                      q.spis->esp = esp_spi;
-                      q.spis->ah = ah_spi;
-                      q.session = std::make_unique<QuickModeSession>(*e->p1->ike_sa(), qcfg, *crypto_, *this,
-                                                                     *q.spis);
-                      q.timer = std::make_unique<boost::asio::steady_timer>(daemon_.io());
-                      Step step = q.session->start();
-                      const auto mid = q.session->message_id();
-                      e->quick.insert_or_assign(mid, std::move(q));
-                      trace("ike", "quick mode for " + sa_name + " with " + e->remote + " started");
-                      after_quick_step(ike_id, mid, std::move(step));
-                  });
+    allocate_spis(
+        sa_name, ah,
+        [this, ike_id, sa_name, qcfg](std::optional<std::uint32_t> esp_spi,
+                                      std::optional<std::uint32_t> ah_spi, std::string error) {
+            IkeEntry* e = find_ike(ike_id);
+            if (!e || !error.empty()) {
+                // ipsecd may not know the es- unit yet (it polls pfed too): the next acquire
+                // tries again.
+                if (!error.empty()) {
+                    trace("policy-manager", "cannot negotiate IPsec SA " + sa_name + " yet: " + error);
+                }
+                negotiating_.erase(sa_name);
+                return;
+            }
+            QuickEntry q;
+            q.initiator = true;
+            q.sa_name = sa_name;
+            q.spis = std::make_unique<PrefetchedSpis>();
+            q.spis->esp = esp_spi;
+            q.spis->ah = ah_spi;
+            q.session = std::make_unique<QuickModeSession>(*e->p1->ike_sa(), qcfg, *crypto_, *this, *q.spis);
+            q.timer = std::make_unique<boost::asio::steady_timer>(daemon_.io());
+            Step step = q.session->start();
+            const auto mid = q.session->message_id();
+            e->quick.insert_or_assign(mid, std::move(q));
+            trace("ike", "quick mode for " + sa_name + " with " + e->remote + " started");
+            after_quick_step(ike_id, mid, std::move(step));
+        });
 }
 
 void Kmd::respond_quick_mode(std::uint64_t ike_id, std::uint32_t message_id, Bytes data) {
