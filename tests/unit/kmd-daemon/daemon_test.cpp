@@ -559,6 +559,48 @@ TEST_CASE("a wrong pre-shared key: both sides fail, AUTHENTICATION-FAILED is log
     CHECK(a.kmd_call(show_request(false)).ok());
 }
 
+TEST_CASE("a flood of new initiations: half-open phase 1 state is bounded per peer") {
+    Router a("gateway-a", gateway_config("10.6.6.6", "10.1.1.0/24", "10.2.2.0/24", "shared-secret"),
+             "10.5.5.5", "10.6.6.6", 1000);
+    a.start_kmd();
+    REQUIRE(eventually([&] { return a.pfed_state.subscriptions > 0; }));
+    // 3x the bound of main mode message 1s from the configured peer, each with new cookies.
+    auto crypto = std::move(*kmd::CryptoProvider::create());
+    kmd::NullEventSink sink;
+    for (size_t i = 0; i < 3 * kmd::max_half_open_per_peer; ++i) {
+        kmd::Phase1Config cfg;
+        cfg.proposals = {kmd::IkeProposal{}};
+        cfg.pre_shared_key = {1, 2, 3};
+        cfg.local = *kmd::Endpoint::parse("10.6.6.6");
+        cfg.remote = *kmd::Endpoint::parse("10.5.5.5");
+        kmd::Phase1Session peer(cfg, *crypto, sink);
+        auto first = peer.start();
+        REQUIRE(first.send.size() == 1);
+        auto doc = std::make_shared<pugi::xml_document>();
+        auto n = doc->append_child("ike-datagram");
+        xml::append_text(n, "local", "10.5.5.5");
+        xml::append_text(n, "local-port", "500");
+        xml::append_text(n, "remote", "10.6.6.6");
+        xml::append_text(n, "remote-port", "500");
+        xml::append_text(n, "data", ipsec::to_hex(first.send.front()));
+        a.pfed_state.notify(doc);
+    }
+    // kmd answered the first ones (main mode 2 each) and dropped the rest.
+    REQUIRE(eventually([&] { return a.pfed_state.sent >= int(kmd::max_half_open_per_peer); }));
+    std::this_thread::sleep_for(300ms);
+    CHECK(a.pfed_state.sent == int(kmd::max_half_open_per_peer));
+    auto show = a.kmd_call(show_request(false));
+    REQUIRE(show.ok());
+    size_t blocks = 0;
+    for ([[maybe_unused]] auto b : show.root()
+                                       .child("ike-security-associations-information")
+                                       .children("ike-security-associations-block")) {
+        ++blocks;
+        CHECK(std::string(b.child_value("ike-sa-state")) == "Not matured");
+    }
+    CHECK(blocks == kmd::max_half_open_per_peer);
+}
+
 TEST_CASE("kmd's configuration: references, keys, proxy identities, trace options") {
     auto schema = config::Schema::load(MSIM_YANG_DIR);
     config::OwnedConfiguration owned(schema);
