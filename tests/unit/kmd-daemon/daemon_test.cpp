@@ -127,6 +127,7 @@ struct PfedState {
     std::atomic<int> subscriptions{0};
     std::atomic<int> sent{0};
     bool drop_all = false;  // the wire is cut
+    int nat_offset = 0;     // a NAT in front of this router maps its UDP ports to port + nat_offset
     PfedState* other = nullptr;
 
     // Sends a notification to every subscriber (on this pfed's thread).
@@ -198,10 +199,13 @@ struct Router {
                 if (!pfed_state.drop_all && pfed_state.other) {
                     auto doc = std::make_shared<pugi::xml_document>();
                     auto n = doc->append_child("ike-datagram");
+                    const int local_port = req.child("local-port").text().as_int();
+                    const int remote_port = req.child("remote-port").text().as_int();
                     xml::append_text(n, "local", req.child_value("remote"));
-                    xml::append_text(n, "local-port", req.child_value("remote-port"));
+                    xml::append_text(n, "local-port",
+                                     std::to_string(remote_port - pfed_state.other->nat_offset));
                     xml::append_text(n, "remote", req.child_value("local"));
-                    xml::append_text(n, "remote-port", req.child_value("local-port"));
+                    xml::append_text(n, "remote-port", std::to_string(local_port + pfed_state.nat_offset));
                     xml::append_text(n, "unit", "fe-0/0/0.0");
                     xml::append_text(n, "data", req.child_value("data"));
                     pfed_state.other->notify(doc);
@@ -508,6 +512,52 @@ TEST_CASE("kmd negotiates a dynamic SA between two gateways and hands it to ipse
     }
     CHECK(b.messages().find("KMD_VPN_DOWN_ALARM_USER: VPN sa-dyn from 10.5.5.5 is down") !=
           std::string::npos);
+}
+
+TEST_CASE("a NAT in front of the initiator: IKE moves to UDP 4500, the SAs are UDP-encapsulated") {
+    Router a("gateway-a", gateway_config("10.6.6.6", "10.1.1.0/24", "10.2.2.0/24", "shared-secret"),
+             "10.5.5.5", "10.6.6.6", 1000);
+    Router b("gateway-b", gateway_config("10.5.5.5", "10.2.2.0/24", "10.1.1.0/24", "shared-secret"),
+             "10.6.6.6", "10.5.5.5", 5000);
+    a.pfed_state.nat_offset = 1000;  // b sees a's port 500 as 1500 and 4500 as 5500
+    link(a, b);
+    a.start_kmd();
+    b.start_kmd();
+    REQUIRE(eventually([&] { return a.pfed_state.subscriptions > 0 && b.pfed_state.subscriptions > 0; }));
+    const bool up = eventually(
+        [&] {
+            if (a.ipsecd_state.installs() >= 2 && b.ipsecd_state.installs() >= 2)
+                return true;
+            a.acquire();
+            std::this_thread::sleep_for(500ms);
+            return false;
+        },
+        15000ms);
+    if (!up) {
+        MESSAGE("gateway-a: " << a.messages() << "\ngateway-b: " << b.messages());
+    }
+    REQUIRE(up);
+    std::lock_guard la(a.ipsecd_state.mutex), lb(b.ipsecd_state.mutex);
+    auto* a_out = find_sa(a.ipsecd_state, ipsec::Direction::outbound);
+    auto* b_out = find_sa(b.ipsecd_state, ipsec::Direction::outbound);
+    auto* b_in = find_sa(b.ipsecd_state, ipsec::Direction::inbound);
+    REQUIRE(a_out);
+    REQUIRE(b_out);
+    REQUIRE(b_in);
+    REQUIRE(a_out->udp_encapsulation);
+    CHECK(a_out->udp_encapsulation->source_port == 4500);
+    CHECK(a_out->udp_encapsulation->destination_port == 4500);
+    CHECK(a_out->source == *ipsec::parse_ipv4("10.5.5.5"));
+    CHECK(a_out->destination == *ipsec::parse_ipv4("10.6.6.6"));
+    // b sends to the port the NAT showed it, and expects ESP from there.
+    REQUIRE(b_out->udp_encapsulation);
+    CHECK(b_out->udp_encapsulation->source_port == 4500);
+    CHECK(b_out->udp_encapsulation->destination_port == 5500);
+    REQUIRE(b_in->udp_encapsulation);
+    CHECK(b_in->udp_encapsulation->source_port == 5500);
+    CHECK(b_in->udp_encapsulation->destination_port == 4500);
+    CHECK(a_out->spi == b_in->spi);
+    CHECK(a_out->cipher_key == b_in->cipher_key);
 }
 
 TEST_CASE("a wrong pre-shared key: both sides fail, AUTHENTICATION-FAILED is logged, no SA") {
