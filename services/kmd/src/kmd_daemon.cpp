@@ -1131,6 +1131,7 @@ void Kmd::sa_expiry(const pugi::xml_node& request, ipc::Responder r) {
     }
     const std::string kind = request.child_value("kind");
     const bool inbound = key->direction == ipsec::Direction::inbound;
+    bool known = false;
     for (auto it = children_.begin(); it != children_.end(); ++it) {
         const Child& c = it->second;
         const bool match = std::any_of(c.sa.sas.begin(), c.sa.sas.end(), [&](const IpsecSaKeys& k) {
@@ -1157,7 +1158,14 @@ void Kmd::sa_expiry(const pugi::xml_node& request, ipc::Responder r) {
                                   " is down (lifetime expired)");
             }
         }
+        known = true;
         break;
+    }
+    if (!known && kind == "soft") {
+        // An SA negotiated before kmd restarted (ipsecd kept it): renegotiate its name all the same.
+        const std::string name = request.child_value("sa-name");
+        trace("database", "soft lifetime of an SA of " + name + " negotiated before kmd started: rekeying");
+        negotiate(name);
     }
     r.reply_ok();
 }
