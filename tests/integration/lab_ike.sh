@@ -102,6 +102,23 @@ malformed=$(tshark -r "$WORK/ike.pcap" -Y '_ws.malformed || _ws.expert.severity 
 esp=$(tshark -r "$WORK/ike.pcap" -Y esp 2>/dev/null | wc -l)
 [ "$esp" -ge 8 ] && pass "tshark: ESP carries the pings ($esp packets)" || fail "tshark: only $esp ESP packets"
 
+out=$(cli_a 'show log kmd')
+expect_contains "show log kmd: gateway-a's IKE trace (traceoptions flag ike)" "$out" "ike: ike-sa-up peer 10.6.6.6"
+expect_contains "show log kmd: the SA database trace (flag database)" "$out" "database: IPsec SA sa-dyn installed"
+
+# clear ipsec security-associations: ipsecd deletes the dynamic SAs and tells kmd, which tells the peer; the
+# next packet negotiates new ones over the IKE SA that is still there.
+out=$(cli_a 'show ipsec security-associations')
+old_spi=$(echo "$out" | awk '$1 == "outbound" { print $2 }')
+cli_a 'clear ipsec security-associations' >/dev/null
+ping_recovers 30 && pass "after clear ipsec security-associations: traffic flows again" || fail "no traffic after clear ipsec"
+out=$(cli_a 'show ipsec security-associations')
+new_spi=$(echo "$out" | awk '$1 == "outbound" { print $2 }')
+[ -n "$new_spi" ] && [ "$new_spi" != "$old_spi" ] && pass "new SAs negotiated (outbound SPI $old_spi -> $new_spi)" \
+    || fail "outbound SPI '$old_spi' -> '$new_spi'"
+out=$(cli_a 'show ike security-associations detail')
+expect_contains "the same IKE SA carried the new quick mode" "$out" "IPSec security associations: 2 created"
+
 out=$("$MSIM" lab down 2>&1)
 expect_contains "lab down" "$out" "is down"
 
