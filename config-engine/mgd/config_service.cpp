@@ -86,7 +86,12 @@ void diff_nodes(const config::Schema& schema, const Node* a, const Node* b, Owne
     };
     auto emit = [&](const Node& n, const char* op) {
         auto path = n.path_words();
-        out[schema.owner_of(path)].push_back({op, path, text_in_context(n)});
+        auto [owner, readers] = schema.owner_and_readers(path);
+        OwnedChange change{op, path, text_in_context(n)};
+        for (const auto& r : readers) {
+            out[r].push_back(change);
+        }
+        out[owner].push_back(std::move(change));
     };
     // A list entry, leaf or childless container is one change; containers are walked into.
     const bool whole_statement =
@@ -745,6 +750,15 @@ CommandOutcome ConfigService::show_command(CliSession& s, const std::vector<conf
     }
     if (display == "set") {
         out.text = config::display_set(*node);
+    } else if (display == "xml") {
+        // Junos names the release without its build in the namespace (9.3R2, not 9.3R2.8).
+        std::string release = release_string();
+        if (auto r = release.find('R'); r != std::string::npos) {
+            release = release.substr(0, release.find('.', r));
+        }
+        out.text = "<rpc-reply xmlns:junos=\"http://xml.juniper.net/junos/" + release + "/junos\">\n" +
+                   config::print_xml(*node, 4) + "    <cli>\n        <banner>" + edit_banner(s.edit_path) +
+                   "</banner>\n    </cli>\n</rpc-reply>\n";
     } else if (display == "inheritance") {
         try {
             Node expanded = config::expand_groups(cand);
@@ -1317,6 +1331,9 @@ std::string ConfigService::show_configuration(const std::vector<std::string>& pa
     }
     if (display == "set") {
         return config::display_set(*node);
+    }
+    if (display == "xml") {
+        return config::print_xml(*node);
     }
     std::string out;
     if (resolved.empty()) {

@@ -130,6 +130,62 @@ void Mgd::register_session_rpcs() {
         });
     daemon_.on_connection_closed([this](ipc::Connection& conn) { config_->close_session(conn); });
 
+    // request system logout pid P | terminal T | user NAME [all]. A super-user may end anyone's session,
+    // others only their own. `user NAME` ends that user's most recent session, `all` every one of them.
+    // The sessions end after the reply, so a user may log out the very session that asks.
+    daemon_.register_session_rpc("request-logout-user", [this](ipc::Connection& conn,
+                                                               const pugi::xml_node& request,
+                                                               ipc::Responder r) {
+        const CliSession* caller = config_->session_of(conn);
+        if (caller == nullptr) {
+            r.error("no CLI session on this connection");
+            return;
+        }
+        const std::string pid = request.child_value("pid");
+        const std::string terminal = request.child_value("terminal");
+        const std::string user = request.child_value("user");
+        std::vector<const CliSession*> targets;
+        for (const auto& [id, s] : config_->sessions()) {
+            if ((!pid.empty() && std::to_string(s->pid) == pid) ||
+                (!terminal.empty() && s->tty == terminal) || (!user.empty() && s->user == user)) {
+                targets.push_back(s.get());
+            }
+        }
+        if (!user.empty() && !request.child("all") && targets.size() > 1) {
+            targets = {
+                *std::max_element(targets.begin(), targets.end(),
+                                  [](const CliSession* a, const CliSession* b) { return a->id < b->id; })};
+        }
+        if (targets.empty()) {
+            r.error(!pid.empty()        ? "no CLI session with pid " + pid
+                    : !terminal.empty() ? "no CLI session on terminal " + terminal
+                                        : "user '" + user + "' is not logged in");
+            return;
+        }
+        for (const CliSession* t : targets) {
+            if (t->user != caller->user && caller->user_class != "super-user") {
+                r.error("permission denied: only a super-user may end another user's session");
+                return;
+            }
+        }
+        std::vector<std::weak_ptr<ipc::Connection>> ending;
+        for (const CliSession* t : targets) {
+            daemon_.log().log("UI_LOGOUT_USER: User '" + caller->user + "' ended the session of user '" +
+                              t->user + "' (pid " + std::to_string(t->pid) + ", terminal " + t->tty + ")");
+            ending.push_back(t->connection->shared_from_this());
+        }
+        pugi::xml_document doc;
+        doc.append_child("logout-results");
+        r.reply(doc);
+        boost::asio::post(daemon_.io(), [ending = std::move(ending)] {
+            for (const auto& w : ending) {
+                if (auto c = w.lock()) {
+                    c->close("logged out by request system logout");
+                }
+            }
+        });
+    });
+
     auto outcome_reply = [](CliSession* s, const CommandOutcome& out, ipc::Responder r) {
         pugi::xml_document doc;
         auto res = doc.append_child("configuration-command-results");
@@ -238,6 +294,16 @@ void Mgd::register_configuration_rpcs() {
             return;
         }
         pugi::xml_document doc;
+        if (std::string_view(request.child_value("display")) == "xml") {
+            // Junos answers get-configuration in XML: the <configuration> element itself.
+            if (!doc.load_string(text.c_str(), pugi::parse_default | pugi::parse_comments) ||
+                !doc.child("configuration")) {
+                r.error("could not render the configuration as XML");
+                return;
+            }
+            r.reply(doc);
+            return;
+        }
         xml::append_text(doc.append_child("configuration-information"), "configuration-output", text);
         r.reply(doc);
     });

@@ -24,6 +24,20 @@ bool has_ext(const lysc_node* n, const char* name, std::string* argument = nullp
     return false;
 }
 
+// Every argument of the msim extension `name` on `n` (a node may carry it several times).
+std::vector<std::string> ext_arguments(const lysc_node* n, const char* name) {
+    std::vector<std::string> out;
+    LY_ARRAY_COUNT_TYPE i;
+    LY_ARRAY_FOR(n->exts, i) {
+        const lysc_ext_instance& e = n->exts[i];
+        if (e.def && std::strcmp(e.def->name, name) == 0 && e.def->module &&
+            std::strcmp(e.def->module->name, "msim-extensions") == 0 && e.argument) {
+            out.emplace_back(e.argument);
+        }
+    }
+    return out;
+}
+
 bool needs_libyang(const lysc_type* t) {
     while (t && t->basetype == LY_TYPE_LEAFREF)
         t = reinterpret_cast<const lysc_type_leafref*>(t)->realtype;
@@ -167,6 +181,7 @@ class SchemaBuilder {
                 n->description = c->dsc;
             n->mandatory = (c->flags & LYS_MAND_TRUE) != 0;
             has_ext(c, "owner", &n->owner);
+            n->readers = ext_arguments(c, "reader");
             n->ordered_by_user = (c->flags & LYS_ORDBY_USER) != 0;
             switch (c->nodetype) {
                 case LYS_CONTAINER:
@@ -340,7 +355,13 @@ KeywordMatch Schema::find_child(const SchemaNode& parent_in, std::string_view wo
 }
 
 std::string Schema::owner_of(const std::vector<std::string>& path) const {
+    return owner_and_readers(path).first;
+}
+
+std::pair<std::string, std::vector<std::string>> Schema::owner_and_readers(
+    const std::vector<std::string>& path) const {
     std::string owner = "mgd";
+    std::vector<std::string> readers;
     const SchemaNode* cur = root_.get();
     for (size_t i = 0; i < path.size();) {
         auto m = find_child(*cur, path[i]);
@@ -357,11 +378,16 @@ std::string Schema::owner_of(const std::vector<std::string>& path) const {
         }
         if (!next->owner.empty())
             owner = next->owner;
+        for (const auto& r : next->readers) {
+            if (std::find(readers.begin(), readers.end(), r) == readers.end())
+                readers.push_back(r);
+        }
         if (!next->is_entry_holder())
             break;
         cur = next;
     }
-    return owner;
+    std::erase(readers, owner);
+    return {owner, readers};
 }
 
 std::string check_value(const ValueType& type, std::string& value) {

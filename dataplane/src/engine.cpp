@@ -468,9 +468,9 @@ struct ForwardingEngine::Impl {
     }
 
     // Applies a unit's filter. Returns true when the packet may continue; otherwise it has been consumed
-    // (dropped, rejected or handed to a PIC).
+    // (dropped, rejected or handed to a PIC; `handed_to_pic` tells the last apart).
     bool apply_filter(const std::string& filter, Unit& unit, Packet& pkt, const Ipv4Header& h, bool input,
-                      Unit* ingress, bool local_origin) {
+                      Unit* ingress, bool local_origin, bool* handed_to_pic = nullptr) {
         if (filter.empty()) {
             return true;
         }
@@ -491,6 +491,12 @@ struct ForwardingEngine::Impl {
                 }
                 return false;
             case FilterAction::kIpsecSa:
+                if (local_origin && is_local_ike(pkt, h)) {
+                    return true;  // IKE and NAT-T ESP of the router itself: never into an SA (engine.hpp)
+                }
+                if (handed_to_pic != nullptr) {
+                    *handed_to_pic = true;
+                }
                 // Steered traffic is still forwarded by this router: it costs a hop like any other.
                 if (input && !is_local(h.destination)) {
                     if (h.ttl <= 1) {
@@ -504,6 +510,19 @@ struct ForwardingEngine::Impl {
                 return false;
         }
         return false;
+    }
+
+    // The router's own UDP 500/4500 (IKE, NAT-T ESP and keepalives): a local source address and port 500
+    // or 4500 on either side.
+    bool is_local_ike(const Packet& pkt, const Ipv4Header& h) const {
+        if (h.protocol != ip_protocol::kUdp || h.fragment_offset != 0 || !is_local(h.source) ||
+            pkt.size() < size_t{h.header_length} + 4) {
+            return false;
+        }
+        const uint16_t sport = load_be16(pkt.data() + h.header_length);
+        const uint16_t dport = load_be16(pkt.data() + h.header_length + 2);
+        auto ike = [](uint16_t port) { return port == 500 || port == 4500; };
+        return ike(sport) || ike(dport);
     }
 
     void to_service_pic(Packet&& pkt, const std::string& sa, Unit* from, bool input) {
@@ -778,8 +797,10 @@ struct ForwardingEngine::Impl {
             drop_out(out, DropReason::kInterfaceDown);
             return SendResult::kInterfaceDown;
         }
-        if (!apply_filter(out.cfg.output_filter, out, pkt, h, false, ingress, local_origin)) {
-            return SendResult::kFiltered;
+        bool handed_to_pic = false;
+        if (!apply_filter(out.cfg.output_filter, out, pkt, h, false, ingress, local_origin, &handed_to_pic)) {
+            // The router's own packets steered into an SA (transport mode) are sent, not filtered.
+            return handed_to_pic ? SendResult::kSent : SendResult::kFiltered;
         }
         Phys& p = *out.phys;
         if (is_service(p.parsed.kind)) {
@@ -1231,6 +1252,11 @@ struct ForwardingEngine::Impl {
             ++it;
         }
         arp.expire(t);
+        for (auto& [name, p] : phys) {
+            if (p->pic != nullptr) {
+                p->pic->tick(*self);
+            }
+        }
         for (auto it = reassembly.begin(); it != reassembly.end();) {
             if (it->second.deadline <= t) {
                 drop_global(DropReason::kFragmentError);
@@ -1372,6 +1398,11 @@ std::optional<uint32_t> ForwardingEngine::interface_index(std::string_view inter
         return std::nullopt;
     }
     return it->second->index;
+}
+
+bool ForwardingEngine::is_local_address(Ipv4Address address) const {
+    impl_->ensure_routes();
+    return impl_->is_local(address);
 }
 
 Status ForwardingEngine::configure_unit(std::string_view interface, UnitConfig unit) {
@@ -1642,6 +1673,19 @@ void ForwardingEngine::send_to_network(Packet&& datagram) {
 
 void ForwardingEngine::receive_from_pic(Packet&& datagram, const std::string& unit) {
     impl_->ensure_routes();
+    if (unit.empty()) {
+        // A transport-mode SA no es- unit names: the router's own traffic, for the host and nobody else.
+        auto parsed = Ipv4Header::parse(datagram.bytes());
+        if (!parsed || !impl_->is_local(parsed.header->destination) || impl_->nesting >= kMaxNesting) {
+            impl_->drop_global(DropReason::kNoUnit);
+            return;
+        }
+        const Ipv4Header h = *parsed.header;
+        ++impl_->nesting;
+        impl_->deliver_local(nullptr, std::move(datagram), h);
+        --impl_->nesting;
+        return;
+    }
     auto it = impl_->units_by_name.find(unit);
     if (it == impl_->units_by_name.end() || !it->second->up() || impl_->nesting >= kMaxNesting) {
         impl_->drop_global(DropReason::kNoUnit);

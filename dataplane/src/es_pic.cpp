@@ -24,6 +24,9 @@ class EsPic::RecordingBackend final : public ipsec::SaBackend {
         auto status = engine().add_sa(config);
         if (status.ok()) {
             record(ipsec::key_of(config), config.name);
+            if (config.direction == ipsec::Direction::outbound && !config.name.empty()) {
+                pic_.release(config.name);  // packets waiting for this SA go now
+            }
         }
         return status;
     }
@@ -113,11 +116,124 @@ void EsPic::outbound(Packet&& datagram, const std::string& sa_name, PicContext& 
     scratch_.assign(datagram.bytes());
     const auto result = crypto_->protect(sa_name, scratch_);
     if (!result.ok()) {
+        if (result.drop == ipsec::DropReason::no_sa && !sa_name.empty() && acquire_listener_) {
+            hold(std::move(datagram), sa_name, ctx);  // not the steady state: the SA is being negotiated
+            return;
+        }
         ++counters_.outbound_drops;
         return;
     }
     ++counters_.outbound_packets;
     ctx.send_to_network(Packet(scratch_.bytes()));
+}
+
+// ---- SA acquires: packets waiting for a dynamic SA ----
+
+void EsPic::hold(Packet&& datagram, const std::string& sa_name, PicContext& ctx) {
+    const TimePoint now = ctx.now();
+    auto it = acquires_.find(sa_name);
+    if (it == acquires_.end()) {
+        it = acquires_.emplace(sa_name, AcquireState{}).first;
+    }
+    AcquireState& state = it->second;
+    expire(state, now);
+    if (!state.notified || now - state.last_notified >= kAcquireInterval) {
+        // The engine hands PICs valid IPv4 datagrams; the length check only guards the reads.
+        const auto bytes = datagram.bytes();
+        Acquire acquire{sa_name, interface_, {}, {}, 0};
+        if (bytes.size() >= 20) {
+            acquire.source = Ipv4Address(load_be32(bytes.data() + 12));
+            acquire.destination = Ipv4Address(load_be32(bytes.data() + 16));
+            acquire.protocol = bytes[9];
+        }
+        if (!acquire_listener_(acquire)) {
+            ++counters_.outbound_drops;  // nobody negotiates SAs: dropped at once, as without a listener
+            if (state.queue.empty()) {
+                acquires_.erase(it);
+            }
+            return;
+        }
+        ++counters_.acquires;
+        state.notified = true;
+        state.last_notified = now;
+    }
+    if (state.queue.size() >= kAcquireQueueLimit) {
+        ++counters_.outbound_drops;
+        ++counters_.acquire_drops;
+        return;
+    }
+    ++counters_.acquire_queued;
+    state.ctx = &ctx;
+    state.queue.emplace_back(now + kAcquireHold, std::move(datagram));
+}
+
+void EsPic::release(const std::string& sa_name) {
+    auto it = acquires_.find(sa_name);
+    if (it == acquires_.end()) {
+        return;
+    }
+    // Taken out first: sending may re-enter outbound() (and so hold()) through the engine.
+    std::deque<std::pair<TimePoint, Packet>> queue = std::move(it->second.queue);
+    PicContext* ctx = it->second.ctx;
+    acquires_.erase(it);
+    if (queue.empty() || ctx == nullptr) {
+        return;
+    }
+    const TimePoint now = ctx->now();
+    for (auto& [deadline, packet] : queue) {
+        if (deadline <= now) {
+            ++counters_.outbound_drops;
+            ++counters_.acquire_drops;
+            continue;
+        }
+        scratch_.assign(packet.bytes());
+        if (!crypto_->protect(sa_name, scratch_).ok()) {
+            ++counters_.outbound_drops;
+            ++counters_.acquire_drops;
+            continue;
+        }
+        ++counters_.outbound_packets;
+        ++counters_.acquire_sent;
+        ctx->send_to_network(Packet(scratch_.bytes()));
+    }
+}
+
+void EsPic::expire(AcquireState& state, TimePoint now) {
+    while (!state.queue.empty() && state.queue.front().first <= now) {
+        state.queue.pop_front();
+        ++counters_.outbound_drops;
+        ++counters_.acquire_drops;
+    }
+}
+
+void EsPic::tick(PicContext& ctx) {
+    const TimePoint now = ctx.now();
+    for (auto it = acquires_.begin(); it != acquires_.end();) {
+        expire(it->second, now);
+        // A name with nothing held and no recent acquire needs no state: the map stays as small as the
+        // set of SA names being negotiated.
+        if (it->second.queue.empty() && now - it->second.last_notified >= kAcquireInterval) {
+            it = acquires_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+size_t EsPic::acquire_queued() const {
+    size_t n = 0;
+    for (const auto& [name, state] : acquires_) {
+        n += state.queue.size();
+    }
+    return n;
+}
+
+void EsPic::drop_acquire_queues() {
+    for (auto& [name, state] : acquires_) {
+        counters_.outbound_drops += state.queue.size();
+        counters_.acquire_drops += state.queue.size();
+    }
+    acquires_.clear();
 }
 
 bool EsPic::inbound(Packet& datagram, PicContext& ctx) {
@@ -132,8 +248,8 @@ bool EsPic::inbound(Packet& datagram, PicContext& ctx) {
                     unit = ctx.unit_for_sa(it->second);
                 }
             }
-            if (unit.empty()) {
-                unit = interface_ + ".0";
+            if (unit.empty() && result.mode == ipsec::Mode::tunnel) {
+                unit = interface_ + ".0";  // transport mode with no unit: the router's own traffic
             }
             ++counters_.inbound_packets;
             datagram = Packet();

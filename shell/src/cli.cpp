@@ -306,6 +306,14 @@ bool Cli::ask(const std::string& question, bool default_yes) {
 }
 
 bool Cli::execute(const std::string& line) {
+    // mgd ends a session (request system logout, or mgd going away) by closing its connection.
+    mgd_->poll();
+    if (!mgd_->is_open()) {
+        out_ << "\nerror: this CLI session was ended (request system logout, or the management daemon "
+                "stopped)\n";
+        done_ = true;
+        return false;
+    }
     if (split_words(line).empty()) {
         return true;
     }

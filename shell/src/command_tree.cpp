@@ -1,6 +1,7 @@
 #include "msim/shell/command_tree.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "msim/common/xml.hpp"
 #include "msim/shell/render.hpp"
@@ -306,9 +307,33 @@ CommandTree make_operational_tree() {
     OpCommand quit_cmd{{"quit"}, "Exit the management session", ""};
     quit_cmd.local = "exit";
     tree.add(quit_cmd);
-    OpCommand logout{{"request", "system", "logout"}, "Forcibly end user's CLI login session", ""};
-    logout.local = "exit";
-    tree.add(logout);
+    // request system logout pid P | terminal T | user NAME [all]: mgd ends the matching CLI sessions.
+    tree.describe({"request", "system", "logout"}, "Forcibly end user's CLI login session");
+    for (const auto& [word, help, placeholder] :
+         std::vector<std::array<std::string, 3>>{{"pid", "Process ID of the CLI session", "<pid>"},
+                                                 {"terminal", "Terminal name of the session", "<terminal>"},
+                                                 {"user", "User whose session to end", "<user>"}}) {
+        OpCommand logout{
+            {"request", "system", "logout", word},
+            help,
+            "request-logout-user",
+            [](const pugi::xml_node& reply) { return std::string(reply.child_value("output")); }};
+        logout.takes_args = true;
+        logout.args_required = true;
+        logout.args_help = placeholder;
+        logout.fill = [word = word](pugi::xml_node req, const std::vector<std::string>& args) -> std::string {
+            const bool all = word == "user" && args.size() == 2 && std::string("all").rfind(args[1], 0) == 0;
+            if (args.empty() || (args.size() > 1 && !all))
+                return "syntax error, expecting <command>.";
+            if (word == "pid" && args[0].find_first_not_of("0123456789") != std::string::npos)
+                return "invalid numeric value: '" + args[0] + "'";
+            xml::append_text(req, word, args[0]);
+            if (all)
+                req.append_child("all");
+            return {};
+        };
+        tree.add(logout);
+    }
 
     for (const auto& [word, help] : std::vector<std::pair<std::string, std::string>>{
              {"screen-width", "Set number of columns on terminal screen"},

@@ -88,6 +88,26 @@ expect_status "operator may not configure" 1 "$rc"
 out=$("$MSIM" cli --user nobody -c 'show version' 2>&1); rc=$?
 expect_status "an unknown user is refused" 1 "$rc"
 
+# request system logout: a super-user ends another user's session; an operator may not end root's.
+(sleep 3; echo "show version") | "$MSIM" cli --user op >"$MSIM_HOME/op-session.out" 2>&1 &
+op_cli=$!
+(sleep 3; echo "show version") | "$MSIM" cli >"$MSIM_HOME/root-session.out" 2>&1 &
+root_cli=$!
+wait_for 5 sh -c "'$MSIM' cli -c 'show system users' | grep -q '^op '"
+out=$("$MSIM" cli --user op -c 'request system logout user root' 2>&1); rc=$?
+expect_status "an operator may not end root's session" 1 "$rc"
+expect_contains "with a permission error" "$out" "error: permission denied"
+out=$(cli -c 'request system logout user op'); rc=$?
+expect_status "root ends op's session" 0 "$rc"
+wait "$op_cli"; rc=$?
+expect_status "the ended session's CLI fails" 1 "$rc"
+expect_contains "and says why" "$(cat "$MSIM_HOME/op-session.out")" "error: this CLI session was ended"
+wait "$root_cli"; rc=$?
+expect_status "root's other session is untouched" 0 "$rc"
+expect_contains "nobody logged in" "$(cli -c 'request system logout user nobody')" "error: user 'nobody' is not logged in"
+expect_contains "logout of a pid needs a number" "$(cli -c 'request system logout pid x')" "invalid numeric value: 'x'"
+expect_contains "logged" "$(cat "$MSIM_HOME/default/var/log/messages")" "UI_LOGOUT_USER: User 'root' ended the session of user 'op'"
+
 # Moving around: exit and up leave a list entry as one statement.
 out=$(cli -c 'configure; edit security ipsec security-association sa9; exit; status; edit security-association sa9; up; status; top; status')
 expect_contains "exit from a list entry" "$out" "      [edit security ipsec]"
@@ -101,6 +121,35 @@ out=$(cli -c 'show log ../../../etc/passwd'); rc=$?
 expect_status "a path outside the router is refused" 1 "$rc"
 expect_contains "with the Junos message" "$out" "error: could not resolve file: ../../../etc/passwd"
 expect_contains "show log needs a file" "$(cli -c 'show log')" "missing argument."
+
+# A reader (kmd reads security ipsec and firewall) receives their changes in validate and apply.
+: >"$MSIM_HOME/default/var/log/commit-trace"
+cli -c 'configure; set security ipsec proposal p-reader protocol esp; commit' >/dev/null
+trace=$(cat "$MSIM_HOME/default/var/log/commit-trace")
+expect_contains "the owner validates the ipsec change" "$trace" "phase=validate by=ipsecd"
+expect_contains "the reader gets it too" "$trace" "phase=apply by=kmd"
+
+# | display xml: the Junos XML form of the configuration (keys first, secrets as $9$ with SECRET-DATA,
+# inactive and annotations kept), from operational and configuration mode.
+cli -c 'configure; set security ipsec security-association sx manual direction bidirectional protocol esp spi 300 encryption algorithm 3des-cbc key ascii-text 123456789012345678901234; deactivate security ipsec security-association sx; annotate security "protected"; commit and-quit' >/dev/null
+out=$(cli -c 'show configuration security ipsec security-association sx | display xml')
+expect_contains "display xml: the statement framed by its ancestors" "$out" "<configuration>
+        <security>
+            <ipsec>
+                <security-association inactive=\"inactive\">
+                    <name>sx</name>
+                    <manual>"
+expect_contains "display xml: a secret in its \$9\$ form" "$out" "<ascii-text>\$9\$"
+expect_not_contains "display xml: never in clear" "$out" "123456789012345678901234"
+out=$(cli -c 'show configuration | display xml')
+expect_contains "display xml: annotations" "$out" "<junos:comment>/* protected */</junos:comment>"
+echo "$out" | sed -n '/<configuration>/,/<\/configuration>/p' | /usr/bin/python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parseString(sys.stdin.read().replace("junos:comment", "comment"))' \
+    && pass "display xml: well-formed XML" || fail "display xml: not well-formed"
+out=$(cli -c 'configure; edit security ipsec; show | display xml')
+expect_contains "display xml in configuration mode" "$out" '<rpc-reply xmlns:junos="http://xml.juniper.net/junos/'
+expect_contains "with the edit banner" "$out" "<banner>[edit security ipsec]</banner>"
+expect_contains "display xml: secrets marked" "$out" "</ascii-text> <!-- SECRET-DATA -->"
+cli -c 'configure; delete security ipsec security-association sx; commit and-quit' >/dev/null
 
 # Pipes.
 out=$(cli -c 'show configuration | display set | count')

@@ -4,7 +4,8 @@
 # this team wrote) decrypts it with the SA's keys and finds correct ICVs and the inner ICMP, and scapy's
 # IPsec layer decrypts the same packets. show ipsec security-associations counts the traffic; a wrong key
 # on one side gives authentication failures and no delivery; a PIC taken offline and back, and a pfed or
-# ipsecd killed and restarted by init, all end with the SAs reinstalled and traffic flowing. Needs root.
+# ipsecd killed and restarted by init, all end with the SAs reinstalled and traffic flowing. A
+# transport-mode SA protects the gateways' own pings to each other. Needs root.
 source "$(dirname "$0")/lib.sh"
 
 LAB="$(cd "$(dirname "$0")/../.." && pwd)/labs/two-gateways-manual-sa.yaml"
@@ -127,6 +128,54 @@ kill -9 "$(daemon_pid gateway-a ipsecd)"
 sleep 1
 ping_recovers 30 && pass "ipsecd killed: traffic keeps flowing, ipsecd back" || fail "no traffic after ipsecd was killed"
 expect_contains "ipsecd reports the SA again" "$(cli_a 'show ipsec security-associations')" "manual-sa1, Interface family: Up"
+
+# Transport mode for the router's own traffic: host-sa (no es- unit names it) goes on the ES PIC, an
+# output filter on the gateway link steers each gateway's own ICMP to the other into it.
+for gw in a b; do
+    peer=$([ $gw = a ] && echo 10.0.0.2 || echo 10.0.0.1)
+    out=$("cli_$gw" "configure
+set security ipsec security-association host-sa mode transport
+set security ipsec security-association host-sa manual direction bidirectional protocol esp spi 3000
+set security ipsec security-association host-sa manual direction bidirectional authentication algorithm hmac-sha1-96 key ascii-text 12345678901234567890
+set security ipsec security-association host-sa manual direction bidirectional encryption algorithm 3des-cbc key ascii-text abcdefghijklmnopqrstuvwx
+set firewall filter protect-own-icmp term own from destination-address $peer/32
+set firewall filter protect-own-icmp term own from protocol icmp
+set firewall filter protect-own-icmp term own then ipsec-sa host-sa
+set firewall filter protect-own-icmp term rest then accept
+set interfaces fe-0/0/0 unit 0 family inet filter output protect-own-icmp
+commit and-quit")
+    expect_contains "gateway-$gw commits the transport-mode SA" "$out" "commit complete"
+done
+sleep 2
+"$MSIM" lab capture gateway-a:fe-0/0/0 "$WORK/transport.pcap" >"$WORK/capture2.log" 2>&1 &
+capture_pid=$!
+sleep 1
+out=$(cli_a 'ping 10.0.0.2 count 3')
+expect_contains "gateway-a pings gateway-b through the transport-mode SA" "$out" "3 packets transmitted, 3 packets received"
+kill -INT "$capture_pid"
+wait "$capture_pid"
+capture_pid=""
+enc=$(printf 'abcdefghijklmnopqrstuvwx' | od -An -tx1 | tr -d ' \n')
+auth=$(printf '12345678901234567890' | od -An -tx1 | tr -d ' \n')
+decoded=$(tshark -r "$WORK/transport.pcap" -o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE \
+    -o "uat:esp_sa:\"IPv4\",\"*\",\"*\",\"0x00000bb8\",\"TripleDES-CBC [RFC2451]\",\"0x$enc\",\"HMAC-SHA-1-96 [RFC2404]\",\"0x$auth\"" \
+    -Y 'esp.spi == 0xbb8' -T fields -e esp.icv_good -e ip.src -e ip.dst -e icmp.type 2>/dev/null)
+expect_contains "tshark: the router's echo request in transport-mode ESP, ICV good" "$decoded" \
+    "$(printf '1\t10.0.0.1\t10.0.0.2\t8')"
+expect_contains "tshark: the peer router's echo reply, ICV good" "$decoded" "$(printf '1\t10.0.0.2\t10.0.0.1\t0')"
+ip_protocols=$(tshark -r "$WORK/transport.pcap" -Y ip -T fields -e ip.proto 2>/dev/null | sort -u | tr '\n' ' ')
+[ "$ip_protocols" = "50 " ] && pass "no clear ICMP between the routers" || fail "IP protocols on the wire: '$ip_protocols'"
+out=$(cli_a 'show ipsec security-associations detail host-sa')
+expect_contains "show: host-sa is up on the ES PIC" "$out" "Security association: host-sa, Interface family: Up"
+expect_contains "show: in transport mode" "$out" "transport"
+expect_contains "show: it counted the pings" "$out" "Packets encrypted: 3,"
+out=$(cli_a 'clear ipsec security-associations host-sa'); rc=$?
+expect_status "clear ipsec security-associations host-sa" 0 "$rc"
+sleep 1
+out=$(cli_a 'show ipsec security-associations detail host-sa')
+expect_contains "cleared: installed afresh, counters start over" "$out" "Packets encrypted: 0,"
+expect_contains "clear of an unknown SA" "$(cli_a 'clear ipsec security-associations nope')" \
+    "error: security association nope does not exist"
 
 out=$("$MSIM" lab down 2>&1)
 expect_contains "lab down" "$out" "is down"

@@ -201,8 +201,13 @@ Errors check_service_sets(const lyd_node* root) {
 Errors check_firewall_ipsec_sas(const lyd_node* root) {
     Errors out;
     // Seed 002: a filter's `then ipsec-sa` hands the packet to the ES PIC unit configured with that
-    // SA, so one must exist.
+    // SA, so one must exist — except for a transport-mode SA, which protects the router's own traffic and
+    // needs no es- unit (ipsecd puts it on an ES PIC of its choice).
     std::unordered_set<std::string_view> on_es_units;
+    each(descend(top(root, "security"), {"ipsec"}), "security-association", [&](const lyd_node* sa) {
+        if (leaf(sa, "mode") == "transport")
+            on_es_units.insert(leaf(sa, "name"));
+    });
     each(top(root, "interfaces"), "interface", [&](const lyd_node* ifd) {
         if (leaf(ifd, "name").substr(0, 3) != "es-")
             return;

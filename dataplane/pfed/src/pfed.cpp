@@ -107,6 +107,7 @@ Pfed::Pfed(Daemon& daemon, std::shared_ptr<const config::Schema> schema)
     : daemon_(daemon),
       owned_(std::move(schema)),
       engine_(engine_options(daemon.paths().router)),
+      ike_(daemon, engine_),
       tick_timer_(daemon.io()),
       chassis_timer_(daemon.io()),
       config_timer_(daemon.io()) {
@@ -129,6 +130,12 @@ Pfed::Pfed(Daemon& daemon, std::shared_ptr<const config::Schema> schema)
     });
     (void)engine_.add_interface("lo0");  // the loopback exists whatever hardware is installed
     register_rpcs();
+    ike_.register_rpcs();
+    daemon_.on_connection_closed([this, alive = std::weak_ptr<int>(alive_)](ipc::Connection& conn) {
+        if (!alive.expired()) {
+            ike_.connection_closed(conn);  // a kmd that goes away stops being an IKE subscriber
+        }
+    });
     daemon_.on_validate_configuration(
         [this](const pugi::xml_node& changes, ipc::Responder r) { validate(changes, r); });
     daemon_.on_apply_configuration(
@@ -352,6 +359,8 @@ void Pfed::interface_online(const std::string& name, const std::string& pic) {
         auto& pic_model = es_pics_[name];
         if (!pic_model) {
             pic_model = std::make_unique<dp::EsPic>(name);
+            // Packets steered into an SA this PIC lacks ask kmd for it (sa-acquire) and wait for it.
+            pic_model->set_acquire_listener([this](const dp::EsPic::Acquire& a) { return ike_.acquire(a); });
         }
         (void)engine_.attach_service_pic(name, pic_model.get());
     }
@@ -361,6 +370,9 @@ void Pfed::interface_online(const std::string& name, const std::string& pic) {
 
 void Pfed::interface_offline(const std::string& name, const std::string& pic) {
     engine_.detach_service_pic(name);
+    if (auto it = es_pics_.find(name); it != es_pics_.end()) {
+        it->second->drop_acquire_queues();  // packets waiting for an SA cannot leave an offline PIC
+    }
     if (engine_.remove_interface(name).ok()) {
         daemon_.log().log("PIC " + pic + " offline: interface " + name + " deleted");
     }
@@ -659,6 +671,10 @@ std::vector<std::string> Pfed::es_pics() const {
         out.push_back(name);
     }
     return out;
+}
+
+bool Pfed::es_pic_online(const std::string& interface) const {
+    return es_pics_.count(interface) != 0 && engine_.interface(interface).has_value();
 }
 
 std::vector<EsUnitBinding> Pfed::es_bindings() const {

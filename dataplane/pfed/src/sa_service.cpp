@@ -94,6 +94,12 @@ void register_sa_rpcs(Daemon& daemon, SaHost& host) {
             if (b.online)
                 el.append_child("online");
         }
+        for (const auto& name : host.es_pics()) {
+            auto el = root.append_child("es-pic");
+            xml::append_text(el, "name", name);
+            if (host.es_pic_online(name))
+                el.append_child("online");
+        }
         r.reply(doc);
     });
 
@@ -152,6 +158,14 @@ void register_sa_rpcs(Daemon& daemon, SaHost& host) {
             xml::append_text(gc, "bad-spi", std::to_string(g.unknown_spi));
             xml::append_text(gc, "malformed", std::to_string(g.malformed));
             xml::append_text(gc, "no-outbound-sa", std::to_string(g.no_outbound_sa));
+            // The ES PIC's own counters: outbound drops include packets that waited for an SA (dynamic
+            // SAs) in vain; acquires are the sa-acquire notifications it caused.
+            const auto& pc = pic->counters();
+            xml::append_text(gc, "outbound-drops", std::to_string(pc.outbound_drops));
+            xml::append_text(gc, "acquires", std::to_string(pc.acquires));
+            xml::append_text(gc, "acquire-queued", std::to_string(pc.acquire_queued));
+            xml::append_text(gc, "acquire-sent", std::to_string(pc.acquire_sent));
+            xml::append_text(gc, "acquire-drops", std::to_string(pc.acquire_drops));
             auto& backend = pic->sa_backend();
             for (const auto& key : backend.list_sas()) {
                 auto state = backend.query_sa(key);

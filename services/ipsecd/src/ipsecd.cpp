@@ -133,6 +133,8 @@ void Ipsecd::start() {
     daemon_.register_rpc(
         "get-security-associations-information",
         [this](const pugi::xml_node& request, ipc::Responder r) { show_security_associations(request, r); });
+    daemon_.register_rpc("clear-ipsec-security-associations",
+                         [this](const pugi::xml_node& request, ipc::Responder r) { clear(request, r); });
     daemon_.register_rpc("install-dynamic-sas", [this](const pugi::xml_node& request, ipc::Responder r) {
         install_dynamic(request, r);
     });
@@ -331,6 +333,79 @@ void Ipsecd::sa_expired(const pugi::xml_node& e) {
     }
 }
 
+// A PIC that carried dynamic SAs went offline (or the es- unit that named them went away): the SAs are gone
+// with the PIC's state, so they leave the database and their owner is told (<sa-pic-offline>), to negotiate
+// afresh when traffic comes back rather than expect them to return.
+void Ipsecd::dynamic_pics_went_offline(const std::vector<EsBinding>& now) {
+    auto online = [](const std::vector<EsBinding>& bindings, const std::string& name) {
+        return std::any_of(bindings.begin(), bindings.end(),
+                           [&](const EsBinding& b) { return b.sa_name == name && b.online; });
+    };
+    std::map<std::string, std::set<std::string>> lost;  // owner -> SA names
+    for (const auto& sa : dynamic_) {
+        if (online(bindings_, sa.config.name) && !online(now, sa.config.name)) {
+            lost[sa.owner].insert(sa.config.name);
+        }
+    }
+    if (lost.empty()) {
+        return;
+    }
+    for (const auto& [owner, names] : lost) {
+        pugi::xml_document doc;
+        auto note = doc.append_child("sa-pic-offline");
+        for (const auto& name : names) {
+            xml::append_text(note, "sa-name", name);
+            daemon_.log().log("ipsecd: the PIC carrying dynamic SA " + name + " went offline; " + owner +
+                              " told to negotiate it again");
+        }
+        daemon_.call_peer(owner, doc.document_element(), 5000ms, [](ipc::Reply) {});
+        std::erase_if(dynamic_, [&](const DynamicSa& sa) {
+            return sa.owner == owner && names.contains(sa.config.name);
+        });
+    }
+    save_dynamic();
+}
+
+// clear ipsec security-associations [NAME]: manual SAs are installed afresh (counters, sequence numbers
+// start over: they are configuration); dynamic SAs are deleted and their owner told (<sa-cleared>), which
+// deletes them at the peer and negotiates new ones when traffic needs them.
+void Ipsecd::clear(const pugi::xml_node& request, ipc::Responder r) {
+    const std::string wanted = request.child_value("sa-name");
+    if (!wanted.empty() && !manual_.count(wanted) && !dynamic_names_.count(wanted)) {
+        r.error("security association " + wanted + " does not exist");
+        return;
+    }
+    auto selected = [&](const std::string& name) { return wanted.empty() || name == wanted; };
+    // An unknown fingerprint makes reconcile delete and add them again.
+    for (auto& [key, inst] : installed_) {
+        if (manual_.count(inst.config.name) != 0 && selected(inst.config.name)) {
+            inst.fingerprint.clear();
+        }
+    }
+    std::map<std::string, std::set<std::string>> cleared;  // owner -> SA names
+    for (const auto& sa : dynamic_) {
+        if (selected(sa.config.name)) {
+            cleared[sa.owner].insert(sa.config.name);
+        }
+    }
+    for (const auto& [owner, names] : cleared) {
+        pugi::xml_document doc;
+        auto note = doc.append_child("sa-cleared");
+        for (const auto& name : names) {
+            xml::append_text(note, "sa-name", name);
+        }
+        daemon_.call_peer(owner, doc.document_element(), 5000ms, [](ipc::Reply) {});
+        std::erase_if(dynamic_, [&](const DynamicSa& sa) {
+            return sa.owner == owner && names.contains(sa.config.name);
+        });
+    }
+    if (!cleared.empty()) {
+        save_dynamic();
+    }
+    reconcile();
+    r.reply_ok();
+}
+
 // At start (and after a restart) the committed configuration comes from mgd, which may not be up yet.
 void Ipsecd::fetch_configuration() {
     pugi::xml_document req;
@@ -385,8 +460,18 @@ void Ipsecd::poll_pfed() {
                 bindings.push_back(std::move(*parsed));
             }
         }
-        bool changed = bindings != bindings_;
+        std::vector<std::string> online_pics;
+        for (auto p : root.children("es-pic")) {
+            if (p.child("online")) {
+                online_pics.emplace_back(p.child_value("name"));
+            }
+        }
+        bool changed = bindings != bindings_ || online_pics != online_es_pics_;
+        if (changed) {
+            dynamic_pics_went_offline(bindings);
+        }
         bindings_ = std::move(bindings);
+        online_es_pics_ = std::move(online_pics);
         if (epoch != pfed_epoch_) {
             if (!pfed_epoch_.empty()) {
                 daemon_.log().log("ipsecd: pfed restarted; reinstalling SAs");
@@ -456,7 +541,7 @@ void Ipsecd::reconcile() {
         std::string fingerprint;
     };
     std::map<std::string, Wanted> wanted;
-    for (auto& p : plan_manual_sas(manual_, bindings_)) {
+    for (auto& p : plan_manual_sas(manual_, bindings_, online_es_pics_)) {
         std::string key = installed_key(p.pic, ipsec::key_of(p.config));
         std::string print = fingerprint(p.config);
         wanted.emplace(std::move(key), Wanted{std::move(p), std::move(print)});
@@ -605,8 +690,10 @@ void Ipsecd::show_security_associations(const pugi::xml_node& request, ipc::Resp
             if (!installed) {
                 const bool bound = std::any_of(bindings_.begin(), bindings_.end(),
                                                [&](const EsBinding& b) { return b.sa_name == name; });
+                const bool host_traffic = !bound && type_mode.second == ipsec::Mode::transport;
                 xml::append_text(block, "sa-reason",
                                  !reply.ok()                    ? "pfed not responding"
+                                 : host_traffic                 ? "no ES PIC online"
                                  : !bound                       ? "no es- interface names this SA"
                                  : type_mode.first == "dynamic" ? "not negotiated"
                                                                 : "PIC offline");

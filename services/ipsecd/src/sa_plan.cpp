@@ -115,10 +115,26 @@ std::map<std::string, ManualSa> manual_sas(const config::Node& root) {
     return out;
 }
 
+std::string host_traffic_pic(const std::vector<std::string>& online_pics) {
+    return online_pics.empty() ? std::string() : *std::min_element(online_pics.begin(), online_pics.end());
+}
+
 std::vector<PlannedSa> plan_manual_sas(const std::map<std::string, ManualSa>& sas,
-                                       const std::vector<EsBinding>& bindings) {
+                                       const std::vector<EsBinding>& bindings,
+                                       const std::vector<std::string>& online_pics) {
     std::vector<PlannedSa> out;
-    for (const auto& b : bindings) {
+    std::vector<EsBinding> placed = bindings;
+    // Transport-mode SAs of the router's own traffic: a pseudo-binding without endpoints.
+    if (const std::string pic = host_traffic_pic(online_pics); !pic.empty()) {
+        for (const auto& [name, sa] : sas) {
+            const bool named = std::any_of(bindings.begin(), bindings.end(),
+                                           [&](const EsBinding& b) { return b.sa_name == name; });
+            if (sa.mode == ipsec::Mode::transport && !named) {
+                placed.push_back({"", pic, name, 0, 0, true});
+            }
+        }
+    }
+    for (const auto& b : placed) {
         auto it = sas.find(b.sa_name);
         if (!b.online || it == sas.end()) {
             continue;

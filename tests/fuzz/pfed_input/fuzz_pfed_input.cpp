@@ -1,17 +1,69 @@
-// Fuzz target: what pfed reads from files and from mgd. The same bytes go to the wires.conf parser and,
-// as Junos text, through the full schema into pfed's configuration mapping, validation and apply by
-// difference on an engine (from nothing, and back to nothing). Any input must end in values or reported
-// errors, never a crash.
+// Fuzz target: what pfed reads from files, from mgd and from kmd. The same bytes go to the wires.conf
+// parser; as Junos text, through the full schema into pfed's configuration mapping, validation and apply by
+// difference on an engine (from nothing, and back to nothing); and, as XML, through kmd's
+// <send-ike-datagram> checks into an engine with the seed's gateway addresses. Any input must end in values
+// or reported errors, never a crash.
 #include <cstddef>
 #include <cstdint>
+#include <pugixml.hpp>
 #include <string_view>
 
 #include "msim/config/error.hpp"
 #include "msim/config/text_format.hpp"
 #include "msim/pfed/config_map.hpp"
+#include "msim/pfed/ike_service.hpp"
 #include "msim/pfed/wires.hpp"
 
+namespace {
+
+// kmd's send-ike-datagram: every accepted request is within the contract, and is sent.
+void send_ike(const uint8_t* data, size_t size) {
+    using namespace msim;
+    pugi::xml_document doc;
+    if (!doc.load_buffer(data, size)) {
+        return;
+    }
+    dataplane::ForwardingEngine engine;
+    (void)engine.add_interface("so-0/2/0");
+    (void)engine.add_interface("fe-0/0/0");
+    dataplane::UnitConfig so;
+    so.addresses.push_back(
+        {*dataplane::Ipv4Prefix::parse("10.5.5.5/32"), dataplane::Ipv4Address(10, 6, 6, 6)});
+    (void)engine.configure_unit("so-0/2/0", so);
+    dataplane::UnitConfig fe;
+    fe.addresses.push_back({*dataplane::Ipv4Prefix::parse("10.0.0.1/24"), std::nullopt});
+    (void)engine.configure_unit("fe-0/0/0", fe);
+    (void)engine.set_link_up("so-0/2/0", true);
+    (void)engine.set_link_up("fe-0/0/0", true);
+    size_t requests = 0;
+    for (auto request = doc.first_child(); request && requests < 16; request = request.next_sibling()) {
+        ++requests;
+        std::string error;
+        auto send = pfed::parse_send_ike_datagram(request, engine, error);
+        if (!send) {
+            if (error.empty()) {
+                __builtin_trap();  // a refused request says why
+            }
+            continue;
+        }
+        const bool natt = send->local_port == 4500;
+        if (!engine.is_local_address(send->local) || (send->local_port != 500 && !natt) ||
+            send->remote_port == 0 || send->payload.size() > 65507 ||
+            (natt && (send->payload.size() < 4 || send->payload[0] != 0 || send->payload[1] != 0 ||
+                      send->payload[2] != 0 || send->payload[3] != 0))) {
+            __builtin_trap();
+        }
+        if (pfed::from_hex(pfed::to_hex(send->payload)) != send->payload) {
+            __builtin_trap();
+        }
+        (void)engine.send_udp(send->remote, send->local_port, send->remote_port, send->payload, send->local);
+    }
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    send_ike(data, size);
     using namespace msim;
     static const auto schema = config::Schema::load(MSIM_YANG_DIR);
     const std::string_view text(reinterpret_cast<const char*>(data), size);

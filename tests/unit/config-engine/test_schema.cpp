@@ -56,6 +56,20 @@ TEST_CASE("schema: owner_of follows msim:owner") {
     CHECK(s->owner_of({"system", "host-name"}) == "mgd");
 }
 
+TEST_CASE("schema: msim:reader adds readers, inherited, never the owner") {
+    auto s = test::schema();
+    auto [owner, readers] = s->owner_and_readers({"security", "ipsec", "policy", "p1"});
+    CHECK(owner == "ipsecd");
+    CHECK(readers == std::vector<std::string>{"kmd"});
+    std::tie(owner, readers) = s->owner_and_readers({"firewall", "filter", "f1", "term", "t1"});
+    CHECK(owner == "pfed");
+    CHECK(readers == std::vector<std::string>{"kmd"});
+    std::tie(owner, readers) = s->owner_and_readers({"security", "ike", "policy", "10.1.1.1"});
+    CHECK(owner == "kmd");
+    CHECK(readers.empty());
+    CHECK(s->owner_and_readers({"interfaces", "fe-0/0/1"}).second.empty());
+}
+
 TEST_CASE("schema: value checks give Junos wording") {
     ValueType t;
     t.base = ValueType::Base::integer;

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "fixture.hpp"
+#include "msim/config/commands.hpp"
 #include "msim/config/secret.hpp"
 #include "msim/config/text_format.hpp"
 
@@ -277,4 +278,35 @@ TEST_CASE("text: print_statement shows one statement") {
     CHECK(print_statement(*sys->children()[0]) == "host-name r1;\n");
     CHECK(print_statement(*sys->children()[1]) == "name-server [ a b ];\n");
     CHECK(print_statement(root).empty());
+}
+
+TEST_CASE("print_xml: the Junos XML form, keys first, inactive and annotations kept, framed by ancestors") {
+    auto s = test::schema();
+    std::string text = kGatewayA;
+    const std::string placeholder = "$9$QzF3n6/9CAtpu0OBEhcSyrleKvMW8LXx";
+    text.replace(text.find(placeholder), placeholder.size(), canon_secret("1234123412341234"));
+    Node root = parse_text(*s, text);
+    const std::string all = print_xml(root);
+    CHECK(all.find("> <!-- SECRET-DATA -->\n") != std::string::npos);
+    CHECK(all.find("1234123412341234") == std::string::npos);
+    CHECK(all.rfind(
+              "<configuration>\n    <interfaces>\n        <interface>\n            <name>fe-0/0/1</name>\n"
+              "            <unit>\n                <name>0</name>\n",
+              0) == 0);
+    CHECK(all.find("<address>\n                            <name>10.1.1.254/24</name>") != std::string::npos);
+    CHECK(all.ends_with("\n</configuration>\n"));
+    // A statement deep down: its ancestors frame it; inactive and annotations show.
+    Node* unit = const_cast<Node*>(find_path(*s, root, {"interfaces", "es-0/1/0", "unit", "0"}));
+    REQUIRE(unit);
+    unit->inactive = true;
+    unit->annotation = "tunnel <to B>";
+    const std::string one = print_xml(*unit, 4);
+    CHECK(one.rfind("    <configuration>\n        <interfaces>\n            <interface>\n"
+                    "                <name>es-0/1/0</name>\n"
+                    "                <junos:comment>/* tunnel &lt;to B&gt; */</junos:comment>\n"
+                    "                <unit inactive=\"inactive\">\n                    <name>0</name>\n",
+                    0) == 0);
+    CHECK(one.find("<source>10.5.5.5</source>") != std::string::npos);
+    CHECK(one.find("fe-0/0/1") == std::string::npos);
+    CHECK(one.ends_with("            </interface>\n        </interfaces>\n    </configuration>\n"));
 }

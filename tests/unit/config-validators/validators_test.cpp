@@ -515,6 +515,10 @@ TEST_CASE("firewall then ipsec-sa names an SA carried by an es- unit") {
     REQUIRE(errors.size() == 1);
     check_error(errors[0], {"firewall", "filter", "f", "term", "t", "then"}, "ipsec-sa tun",
                 "Security association tun is not configured on any es- interface unit");
+    // A transport-mode SA protects the router's own traffic: no es- unit needed.
+    std::string to_trans = filter;
+    to_trans.replace(to_trans.find(">tun<"), 5, ">trans<");
+    CHECK(run(check_firewall_ipsec_sas, dynamic_setup + to_trans).empty());
 }
 
 TEST_CASE("validate() runs every registered check; an empty configuration passes") {

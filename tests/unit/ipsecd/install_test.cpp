@@ -2,6 +2,7 @@
 // carries a real ES PIC model behind the SA RPCs (register_sa_rpcs), and ipsecd installs the manual SA,
 // reinstalls it after pfed restarts, and removes it when a commit deletes it.
 #include <doctest/doctest.h>
+#include <atomic>
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
@@ -56,11 +57,13 @@ struct TempDir {
 
 struct FakeHost : pfed::SaHost {
     dataplane::EsPic pic{"es-0/1/0"};
+    std::atomic<bool> online{true};  // the PIC's state, flipped by tests
     dataplane::EsPic* es_pic(const std::string& name) override { return name == "es-0/1/0" ? &pic : nullptr; }
     std::vector<std::string> es_pics() const override { return {"es-0/1/0"}; }
+    bool es_pic_online(const std::string& name) const override { return name == "es-0/1/0" && online; }
     std::vector<pfed::EsUnitBinding> es_bindings() const override {
-        return {{"es-0/1/0.0", "es-0/1/0", "manual-sa1", "10.5.5.5", "10.6.6.6", true},
-                {"es-0/1/0.1", "es-0/1/0", "sa-dyn", "10.5.5.5", "10.7.7.7", true}};
+        return {{"es-0/1/0.0", "es-0/1/0", "manual-sa1", "10.5.5.5", "10.6.6.6", online},
+                {"es-0/1/0.1", "es-0/1/0", "sa-dyn", "10.5.5.5", "10.7.7.7", online}};
     }
 };
 
@@ -265,6 +268,16 @@ TEST_CASE(
                               n.child("sa-key").child_value("spi") + " " + n.child_value("kind"));
             r.reply_ok();
         });
+        d.register_rpc("sa-pic-offline", [&](const pugi::xml_node& n, ipc::Responder r) {
+            std::lock_guard lock(notices_mutex);
+            notices.push_back(std::string("pic-offline ") + n.child_value("sa-name"));
+            r.reply_ok();
+        });
+        d.register_rpc("sa-cleared", [&](const pugi::xml_node& n, ipc::Responder r) {
+            std::lock_guard lock(notices_mutex);
+            notices.push_back(std::string("cleared ") + n.child_value("sa-name"));
+            r.reply_ok();
+        });
     });
     auto host = std::make_unique<FakeHost>();
     auto pfed =
@@ -334,4 +347,47 @@ TEST_CASE(
         CHECK(std::string(reply.root().child_value("deleted")) == "2");
     }
     CHECK(wait_for_sas(paths, 0));
+
+    // clear ipsec security-associations: dynamic SAs are deleted and kmd is told; an unknown name is an
+    // error.
+    {
+        ipc::SyncClient client(paths.socket("ipsecd"), "ipsecd");
+        REQUIRE(client.call(dynamic_sas(5003, 6003, 3000, 3600)).ok());
+        REQUIRE(wait_for_sas(paths, 2));
+        pugi::xml_document bad;
+        xml::append_text(bad.append_child("clear-ipsec-security-associations"), "sa-name", "nope");
+        auto reply = client.call(bad);
+        CHECK_FALSE(reply.ok());
+        CHECK(reply.error_message.find("security association nope does not exist") != std::string::npos);
+        pugi::xml_document clear;
+        xml::append_text(clear.append_child("clear-ipsec-security-associations"), "sa-name", "sa-dyn");
+        CHECK(client.call(clear).ok());
+    }
+    CHECK(wait_for_sas(paths, 0));
+    {
+        std::lock_guard lock(notices_mutex);
+        CHECK(std::find(notices.begin(), notices.end(), "cleared sa-dyn") != notices.end());
+    }
+
+    // The PIC goes offline: its dynamic SAs are gone for good and kmd is told, to negotiate afresh; they do
+    // not come back with the PIC.
+    {
+        ipc::SyncClient client(paths.socket("ipsecd"), "ipsecd");
+        REQUIRE(client.call(dynamic_sas(5002, 6002, 3000, 3600)).ok());
+    }
+    CHECK(wait_for_sas(paths, 2));
+    host->online = false;
+    bool told = false;
+    for (int i = 0; i < 100 && !told; ++i) {
+        {
+            std::lock_guard lock(notices_mutex);
+            told = std::find(notices.begin(), notices.end(), "pic-offline sa-dyn") != notices.end();
+        }
+        std::this_thread::sleep_for(50ms);
+    }
+    CHECK(told);
+    CHECK(wait_for_sas(paths, 0));
+    host->online = true;
+    std::this_thread::sleep_for(1500ms);  // more than a poll of pfed's bindings
+    CHECK(installed_sas(paths) == 0);
 }

@@ -103,3 +103,58 @@ TEST_CASE("planning: a bidirectional SA bound to an es- unit is an inbound and a
     REQUIRE(ah_plan.size() == 1);
     CHECK(ah_plan[0].config.direction == ipsec::Direction::inbound);
 }
+
+TEST_CASE("planning: a transport-mode SA no es- unit names protects the router's own traffic") {
+    auto sas = manual_sas(config::parse_text(*schema(), R"(security {
+    ipsec {
+        security-association host-sa {
+            mode transport;
+            manual {
+                direction bidirectional {
+                    protocol esp;
+                    spi 3000;
+                    authentication {
+                        algorithm hmac-sha1-96;
+                        key ascii-text "12345678901234567890";
+                    }
+                    encryption {
+                        algorithm 3des-cbc;
+                        key ascii-text "123456789012345678901234";
+                    }
+                }
+            }
+        }
+        security-association tunnel-sa {
+            manual {
+                direction bidirectional {
+                    protocol ah;
+                    spi 3001;
+                    authentication {
+                        algorithm hmac-md5-96;
+                        key ascii-text "1234567890123456";
+                    }
+                }
+            }
+        }
+    }
+}
+)"));
+    // No ES PIC online: nothing to carry it.
+    CHECK(plan_manual_sas(sas, {}, {}).empty());
+    // On the first online ES PIC by name, without endpoints; the tunnel-mode SA stays unbound.
+    auto plan = plan_manual_sas(sas, {}, {"es-1/2/0", "es-0/1/0"});
+    REQUIRE(plan.size() == 2);
+    for (const auto& p : plan) {
+        CHECK(p.pic == "es-0/1/0");
+        CHECK(p.config.name == "host-sa");
+        CHECK(p.config.mode == ipsec::Mode::transport);
+        CHECK(p.config.source == 0);
+        CHECK(p.config.destination == 0);
+    }
+    // An es- unit that names it wins: its PIC and endpoints.
+    EsBinding b{"es-1/2/0.0", "es-1/2/0", "host-sa", 1, 2, true};
+    plan = plan_manual_sas(sas, {b}, {"es-0/1/0", "es-1/2/0"});
+    REQUIRE(plan.size() == 2);
+    CHECK(plan[0].pic == "es-1/2/0");
+    CHECK((plan[0].config.source | plan[0].config.destination) != 0);
+}

@@ -41,7 +41,8 @@ struct SchemaNode {
     NodeKind kind = NodeKind::container;
     std::string description;
     std::string default_value;
-    std::string owner;  // msim:owner on this node itself (empty if none)
+    std::string owner;                 // msim:owner on this node itself (empty if none)
+    std::vector<std::string> readers;  // msim:reader on this node itself
     bool presence = false;
     bool hide_keyword = false;  // msim:hide-keyword (lists)
     bool flatten = false;       // msim:flatten (containers)
@@ -93,6 +94,10 @@ class Schema {
     // Daemon owning the configuration at `path` (keywords and key values, as typed in `set`):
     // the innermost msim:owner on the way down, "mgd" if none.
     std::string owner_of(const std::vector<std::string>& path) const;
+    // The owner, and the daemons that read the subtree without owning it (msim:reader on the node or an
+    // ancestor, the owner itself excluded): they receive its changes in the commit as the owner does.
+    std::pair<std::string, std::vector<std::string>> owner_and_readers(
+        const std::vector<std::string>& path) const;
 
     const SchemaNode& apply_groups_node() const { return *apply_groups_; }
     const SchemaNode& groups_node() const { return *groups_node_; }

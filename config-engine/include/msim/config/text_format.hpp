@@ -36,6 +36,12 @@ struct PrintOptions {
 // The children of `node`, as `show` prints them at that level (4-space indent).
 std::string print_text(const Node& node, const PrintOptions& options = {});
 
+// The Junos XML form of a statement with its ancestors, inside <configuration> (`| display xml`): elements
+// named as the schema names them, list keys as the first child elements, one element per leaf-list item,
+// `<x/>` for empty leaves and presence containers, inactive="inactive" on deactivated statements,
+// annotations as <junos:comment>, secrets in their stored $9$ form. Each line is indented by `indent` more.
+std::string print_xml(const Node& node, int indent = 0);
+
 // `node` itself as one statement (for `show <path>` that names a leaf: "host-name r1;").
 std::string print_statement(const Node& node, const PrintOptions& options = {});
 

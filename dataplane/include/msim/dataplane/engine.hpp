@@ -105,6 +105,8 @@ class ForwardingEngine final : public PicContext {
     Status set_link_up(std::string_view interface, bool up);   // wire state
     Status set_mtu(std::string_view interface, uint32_t mtu);  // media MTU (Ethernet 1514, SONET 4474)
     std::optional<uint32_t> interface_index(std::string_view interface) const;
+    // Whether `address` is configured on a unit of an interface that exists (the router's own address).
+    bool is_local_address(Ipv4Address address) const;
 
     // ---- configuration (committed config maps onto these) ----
     Status configure_unit(std::string_view interface, UnitConfig unit);  // create or replace
@@ -128,10 +130,20 @@ class ForwardingEngine final : public PicContext {
     // A frame arrived from the wire of `interface` (Ethernet II on fe-/ge-, Cisco HDLC on so-).
     void receive(std::string_view interface, std::span<const uint8_t> frame);
     void receive(uint32_t interface_index, std::span<const uint8_t> frame);
-    // Runs timers: ARP retries and give-ups, ARP aging, reassembly timeouts. Call it periodically.
+    // Runs timers: ARP retries and give-ups, ARP aging, reassembly timeouts, the attached service PICs'
+    // tick(). Call it periodically.
     void tick();
 
     // ---- the router's own traffic ----
+    // Local UDP listeners (kmd's IKE on 500 and 4500 through pfed). A datagram to a port nobody is bound to
+    // is dropped (`udp-no-listener`) and answered with ICMP port unreachable. On 4500 only datagrams whose
+    // first word is zero (the RFC 3948 non-ESP marker, left in the payload) or that are shorter than
+    // 4 bytes (NAT-T keepalives) reach the listener; the others are ESP for the service PICs.
+    // Locally originated UDP with port 500 or 4500 on either side and a local source address is never
+    // steered into an SA by an output filter term `then ipsec-sa` (the term counts it, then it is accepted):
+    // IKE must reach the peer in clear to negotiate the SA that the term needs, and NAT-T ESP must not be
+    // encapsulated again. A route out of an es- unit still applies to it (route the tunnel endpoints over
+    // the media interfaces, as on Junos).
     bool bind_udp(uint16_t port, UdpHandler handler);  // false when taken
     void unbind_udp(uint16_t port);
     void set_icmp_handler(IcmpHandler handler);

@@ -22,7 +22,9 @@ class PicContext {
 
     // A packet the PIC recovered (e.g. the decrypted inner datagram) re-enters as if received on `unit`
     // (an es-/sp- logical interface name such as "es-0/1/0.0"): that unit's input filter applies (the
-    // seed's policy check), then local delivery or forwarding. Unknown unit: dropped and counted.
+    // seed's policy check), then local delivery or forwarding. Unknown unit: dropped and counted. An empty
+    // `unit` is the router itself (a transport-mode SA that no unit names): delivered locally when the
+    // destination is a local address, otherwise dropped and counted.
     virtual void receive_from_pic(Packet&& datagram, const std::string& unit) = 0;
 
     // The engine's clock, for SA lifetimes.
@@ -51,6 +53,10 @@ class ServicePic {
     // Whether this PIC carries the SA named `sa_name`; used to pick a PIC for `then ipsec-sa NAME` when no
     // es-/sp- unit names that SA in its `family inet ipsec-sa`.
     virtual bool has_sa(const std::string& sa_name) const = 0;
+
+    // Timers (e.g. the ES PIC's queue of packets waiting for an SA to be negotiated). The engine calls it
+    // from ForwardingEngine::tick() for every attached PIC.
+    virtual void tick(PicContext& ctx) { (void)ctx; }
 };
 
 }  // namespace msim::dataplane

@@ -14,6 +14,7 @@
 #include "msim/dataplane/es_pic.hpp"
 #include "msim/pfed/config_map.hpp"
 #include "msim/pfed/context.hpp"
+#include "msim/pfed/ike_service.hpp"
 #include "msim/pfed/sa_service.hpp"
 #include "msim/pfed/wires.hpp"
 
@@ -48,11 +49,14 @@ class Pfed final : public PfedContext, public SaHost {
     // back), and the es- units of the committed configuration that name an SA.
     dataplane::EsPic* es_pic(const std::string& interface) override;
     std::vector<std::string> es_pics() const override;
+    bool es_pic_online(const std::string& interface) const override;
     std::vector<EsUnitBinding> es_bindings() const override;
 
     // Chassis state (also driven directly by tests): a PIC's interfaces appear or disappear.
     void pic_state(const pugi::xml_node& pic);
     const PfedConfig& configuration() const { return mapped_; }
+    // kmd's IKE datagrams and SA acquires (ike_service.hpp).
+    IkeService& ike() { return ike_; }
 
   private:
     void register_rpcs();
@@ -75,6 +79,7 @@ class Pfed final : public PfedContext, public SaHost {
     PfedConfig mapped_;
     bool configuration_loaded_ = false;
     dataplane::ForwardingEngine engine_;
+    IkeService ike_;  // after engine_: unbinds its ports before the engine goes
     boost::asio::steady_timer tick_timer_;
     boost::asio::steady_timer chassis_timer_;
     boost::asio::steady_timer config_timer_;

@@ -47,6 +47,8 @@ class Ipsecd {
     void delete_dynamic(const pugi::xml_node& request, ipc::Responder r);
     void allocate_spi(const pugi::xml_node& request, ipc::Responder r);
     void sa_expired(const pugi::xml_node& notification);
+    void dynamic_pics_went_offline(const std::vector<EsBinding>& now);
+    void clear(const pugi::xml_node& request, ipc::Responder r);
     void save_dynamic();
     void load_dynamic();
     std::filesystem::path dynamic_file() const;
@@ -68,6 +70,7 @@ class Ipsecd {
     std::vector<DynamicSa> dynamic_;
     bool subscribed_ = false;  // to pfed's SA events (lifetimes), per pfed epoch
     std::vector<EsBinding> bindings_;
+    std::vector<std::string> online_es_pics_;     // where transport-mode SAs of the router's own traffic go
     std::string pfed_epoch_;                      // "" until pfed answered once
     bool know_installed_ = false;                 // installed_ reflects pfed (after the first listing)
     std::map<std::string, Installed> installed_;  // by key (pic + SaKey)

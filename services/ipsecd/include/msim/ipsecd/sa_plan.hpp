@@ -79,8 +79,15 @@ std::vector<PlannedSa> plan_dynamic_sas(const std::vector<DynamicSa>& sas,
                                         const std::vector<EsBinding>& bindings);
 
 // Every SaConfig to install: for each online binding whose SA is a manual SA, one per direction.
-// An SA that no es- unit names is not installed (it has no endpoints and no PIC).
+// A tunnel-mode SA that no es- unit names is not installed (it has no endpoints and no PIC). A
+// transport-mode SA that no es- unit names protects the router's own traffic: it goes on the first online
+// ES PIC of `online_pics` (by name), with no endpoints (the packet keeps its own header; inbound, any
+// local address is the destination), where output filters steer the router's packets into it.
 std::vector<PlannedSa> plan_manual_sas(const std::map<std::string, ManualSa>& sas,
-                                       const std::vector<EsBinding>& bindings);
+                                       const std::vector<EsBinding>& bindings,
+                                       const std::vector<std::string>& online_pics = {});
+
+// The ES PIC that carries a transport-mode SA no es- unit names (see plan_manual_sas), or empty.
+std::string host_traffic_pic(const std::vector<std::string>& online_pics);
 
 }  // namespace msim::ipsecd
