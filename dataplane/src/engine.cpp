@@ -7,6 +7,7 @@
 #include <set>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "msim/dataplane/arp_cache.hpp"
@@ -979,6 +980,23 @@ struct ForwardingEngine::Impl {
         }
     }
 
+    // Drops reported once per kind (PicContext::report_once), bounded.
+    static constexpr size_t kMaxReportedKinds = 4096;
+    std::unordered_set<std::string> reported;
+    void report_once(const std::string& kind, const std::string& message) {
+        if (!opt.log || reported.contains(kind)) {
+            return;
+        }
+        if (reported.size() >= kMaxReportedKinds) {
+            if (reported.emplace("<full>").second) {
+                opt.log("too many kinds of dropped packets; further kinds are counted but not reported");
+            }
+            return;
+        }
+        reported.insert(kind);
+        opt.log(message + " (dropped; further packets of this kind are counted, not reported)");
+    }
+
     void offer_to_pics(Unit* in, Packet& pkt) {
         for (auto& [name, p] : phys) {
             if (p->pic == nullptr) {
@@ -995,6 +1013,26 @@ struct ForwardingEngine::Impl {
             }
         }
         drop_local(in, DropReason::kIpsecNoSa, false);
+        if (opt.log) {
+            // ESP (or ESP in UDP) / AH to us whose SPI no PIC knows: once per SPI and destination.
+            auto parsed = Ipv4Header::parse(pkt.bytes());
+            if (parsed) {
+                const Ipv4Header& h = *parsed.header;
+                const auto payload = pkt.bytes().subspan(h.header_length);
+                size_t at = h.protocol == ip_protocol::kUdp ? kUdpHeaderSize : 0;
+                if (h.protocol == ip_protocol::kAh) {
+                    at = 4;
+                }
+                if (payload.size() >= at + 4) {
+                    const uint32_t spi = load_be32(payload.data() + at);
+                    const char* proto = h.protocol == ip_protocol::kAh ? "AH" : "ESP";
+                    report_once(std::string("no-sa ") + proto + " " + std::to_string(spi) + " " +
+                                    h.destination.to_string(),
+                                std::string(proto) + " packet from " + h.source.to_string() + " to " +
+                                    h.destination.to_string() + " with unknown SPI " + std::to_string(spi));
+                }
+            }
+        }
     }
 
     void deliver_icmp(Unit* in, const Ipv4Header& h, std::span<const uint8_t> message) {
@@ -1705,6 +1743,10 @@ void ForwardingEngine::receive_from_pic(Packet&& datagram, const std::string& un
 
 TimePoint ForwardingEngine::now() const {
     return impl_->now();
+}
+
+void ForwardingEngine::report_once(const std::string& kind, const std::string& message) {
+    impl_->report_once(kind, message);
 }
 
 std::string ForwardingEngine::unit_for_sa(const std::string& sa_name) const {

@@ -121,6 +121,10 @@ void EsPic::outbound(Packet&& datagram, const std::string& sa_name, PicContext& 
             return;
         }
         ++counters_.outbound_drops;
+        const std::string what = std::string(ipsec::to_string(result.drop));
+        ctx.report_once(
+            interface_ + " out " + sa_name + " " + what,
+            interface_ + ": outbound packet for SA " + (sa_name.empty() ? "(none)" : sa_name) + ": " + what);
         return;
     }
     ++counters_.outbound_packets;
@@ -268,6 +272,17 @@ bool EsPic::inbound(Packet& datagram, PicContext& ctx) {
                 return false;  // maybe another PIC's SA; the engine counts it if nobody takes it
             }
             ++counters_.inbound_drops;
+            {
+                std::string sa = "(unknown)";
+                if (result.sa) {
+                    auto it = inbound_names_.find(inbound_key(*result.sa));
+                    sa = (it != inbound_names_.end() ? it->second + " " : std::string()) + "SPI " +
+                         std::to_string(result.sa->spi);
+                }
+                const std::string what = std::string(ipsec::to_string(result.drop));
+                ctx.report_once(interface_ + " in " + sa + " " + what,
+                                interface_ + ": inbound packet for SA " + sa + ": " + what);
+            }
             datagram = Packet();
             return true;
     }

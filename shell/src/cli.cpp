@@ -480,6 +480,30 @@ bool Cli::execute_operational(const std::string& line) {
         return true;
     }
     emit(cmd.render(reply.root()), piped);
+    // An owner that needs the operator's yes first (request security pki ca-certificate load) replies with
+    // a <confirm-question>: ask it, and on yes send the request again with <confirmed/>. In batch mode the
+    // answer is the next line of input, as on a terminal.
+    if (auto q = reply.root().first_child().child("confirm-question"); q && !req.child("confirmed")) {
+        const std::string question = q.child_value();
+        bool yes = false;
+        if (interactive_) {
+            yes = ask(question, false);
+        } else {
+            const auto answer = next_input_line();
+            out_ << question << answer.value_or("") << "\n";
+            yes = answer && !answer->empty() && starts_word("yes", *answer);
+        }
+        if (!yes) {
+            return true;
+        }
+        req.append_child("confirmed");
+        reply = mgd_->call(request, 60000ms);
+        if (!reply.ok()) {
+            out_ << "error: " << reply.error_message << "\n";
+            return false;
+        }
+        emit(cmd.render(reply.root()), piped);
+    }
     return true;
 }
 

@@ -197,6 +197,8 @@ bool is_number(const std::string& s) {
 
 }  // namespace
 
+void add_pki_commands(CommandTree& tree);  // commands_pki.cpp (pkid)
+
 CommandTree make_operational_tree() {
     CommandTree tree;
     tree.describe({"show"}, "Show system information");
@@ -353,6 +355,7 @@ CommandTree make_operational_tree() {
     add_chassis_commands(tree);
     add_dataplane_commands(tree);
     add_ipsec_commands(tree);
+    add_pki_commands(tree);  // request|show|clear security pki …, request security key-pair (pkid)
     return tree;
 }
 

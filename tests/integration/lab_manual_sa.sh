@@ -108,6 +108,7 @@ sleep 2
 host_ping 10.2.2.10 2 && fail "traffic passed with mismatched keys" || pass "mismatched keys: nothing delivered"
 out=$(cli_b 'show ipsec security-associations detail')
 expect_contains "B counts authentication failures" "$out" "Authentication failures: 2"
+expect_contains "and logs them once" "$(cli_b 'show log messages | match "authentication failure" | count')" "Count: 1 lines"
 out=$(cli_b 'configure; rollback 1; commit and-quit')
 expect_contains "B rolls back to the right key" "$out" "commit complete"
 ping_recovers 20 && pass "the right key again: traffic flows" || fail "no recovery after the key was fixed"

@@ -27,9 +27,11 @@ constexpr auto config_retry = 1s;
 
 // Interfaces of two routers of one host must not share MACs on a wire: the router name picks byte 3 of the
 // Juniper-OUI base (the engine puts the interface index in bytes 4-5).
-dp::EngineOptions engine_options(const std::string& router) {
+// Drops worth an operator's attention (bad ESP, unknown SPIs) go to var/log/messages once per kind.
+dp::EngineOptions engine_options(Daemon& daemon) {
     dp::EngineOptions o;
-    o.base_mac.bytes[3] = static_cast<uint8_t>(std::hash<std::string>{}(router)&0xff);
+    o.base_mac.bytes[3] = static_cast<uint8_t>(std::hash<std::string>{}(daemon.paths().router) & 0xff);
+    o.log = [&daemon](const std::string& message) { daemon.log().log("PFE_IPSEC: " + message); };
     return o;
 }
 
@@ -106,7 +108,7 @@ void Pfed::capture_progress(const std::shared_ptr<Capture>& capture) {
 Pfed::Pfed(Daemon& daemon, std::shared_ptr<const config::Schema> schema)
     : daemon_(daemon),
       owned_(std::move(schema)),
-      engine_(engine_options(daemon.paths().router)),
+      engine_(engine_options(daemon)),
       ike_(daemon, engine_),
       tick_timer_(daemon.io()),
       chassis_timer_(daemon.io()),

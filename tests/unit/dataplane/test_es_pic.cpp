@@ -64,6 +64,7 @@ struct Gateways {
     std::unique_ptr<EsPic> pic_b;
     Network net;
     std::vector<IcmpEvent> replies;
+    std::vector<std::string> logs;  // what the engines report (PicContext::report_once)
     size_t esp_frames = 0;
     size_t other_frames = 0;
 
@@ -99,6 +100,7 @@ struct Gateways {
             EngineOptions o;
             o.clock = clock.fn();
             o.base_mac.bytes[3] = static_cast<uint8_t>(nodes.size() + 1);
+            o.log = [this, name = std::string(n)](const std::string& m) { logs.push_back(name + ": " + m); };
             nodes[n] = std::make_unique<ForwardingEngine>(o);
         }
         pic_a = std::make_unique<EsPic>("es-0/1/0");
@@ -201,14 +203,31 @@ TEST_CASE("ES PIC: host-a pings host-b through a manual ESP SA; the tunnel carri
 
 TEST_CASE("ES PIC: mismatched keys are authentication failures, nothing is delivered") {
     Gateways g("abcdefghabcdefgh");
-    g.node("host-a").send_echo_request(echo_to(ip("10.2.2.10")));
-    g.net.run();
+    for (int i = 0; i < 3; ++i) {
+        g.node("host-a").send_echo_request(echo_to(ip("10.2.2.10")));
+        g.net.run();
+    }
     CHECK(g.replies.empty());
-    CHECK(g.pic_b->counters().inbound_drops == 1);
+    CHECK(g.pic_b->counters().inbound_drops == 3);
+    // Counted every time, logged once.
+    REQUIRE(g.logs.size() == 1);
+    CHECK(g.logs[0] ==
+          "gateway-b: es-0/1/0: inbound packet for SA manual-sa1 SPI 2312: authentication failure (dropped; "
+          "further "
+          "packets of this kind are counted, not reported)");
     ipsec::SaKey in_b{ipsec::Direction::inbound, ipsec::Protocol::esp, 2312, *ipsec::parse_ipv4("10.6.6.6")};
     auto state = g.pic_b->sa_backend().query_sa(in_b);
     REQUIRE(state);
-    CHECK(state->counters.auth_failures == 1);
+    CHECK(state->counters.auth_failures == 3);
+    // B's inbound SA gone: A's ESP has an unknown SPI at B, reported once per SPI and destination.
+    REQUIRE(g.pic_b->sa_backend().del_sa(in_b).ok());
+    for (int i = 0; i < 2; ++i) {
+        g.node("host-a").send_echo_request(echo_to(ip("10.2.2.10")));
+        g.net.run();
+    }
+    REQUIRE(g.logs.size() == 2);
+    CHECK(g.logs[1].rfind("gateway-b: ESP packet from 10.5.5.5 to 10.6.6.6 with unknown SPI 2312 (dropped;",
+                          0) == 0);
     CHECK(g.node("host-b").global_counters().input_packets == 0);
 
     // SA removed: the name is gone, the filter's hand-off is counted as no-service-pic.

@@ -348,6 +348,7 @@ TEST_CASE("pfed IKE: ESP in UDP 4500 still goes to the ES PIC") {
             return std::chrono::steady_clock::now();
         }
         std::string unit_for_sa(const std::string&) const override { return {}; }
+        void report_once(const std::string&, const std::string&) override {}
     } peer_ctx;
     dp::EsPic peer("es-0/1/0");
     REQUIRE(peer.sa_backend().add_sa(dyn_sa(ipsec::Direction::outbound, "10.6.6.6", "10.5.5.5", true)).ok());

@@ -42,6 +42,9 @@ struct EngineOptions {
     uint32_t icmp_error_rate = 1000;
     // The clock; defaults to std::chrono::steady_clock::now. Tests inject a manual clock.
     std::function<TimePoint()> clock;
+    // Where the engine and its PICs report events an operator should read (pfed: var/log/messages). Drops
+    // are counted always and reported once per kind (see PicContext::report_once); empty = not reported.
+    std::function<void(const std::string& message)> log;
 };
 
 // A locally delivered UDP datagram (kmd's IKE on 500/4500 later).
@@ -187,6 +190,7 @@ class ForwardingEngine final : public PicContext {
     void receive_from_pic(Packet&& datagram, const std::string& unit) override;
     TimePoint now() const override;
     std::string unit_for_sa(const std::string& sa_name) const override;
+    void report_once(const std::string& kind, const std::string& message) override;
 
   private:
     struct Impl;

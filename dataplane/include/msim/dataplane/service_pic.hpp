@@ -33,6 +33,11 @@ class PicContext {
     // The es-/sp- unit whose `family inet ipsec-sa` names `sa_name` (e.g. "es-0/1/0.0"), or empty: where
     // traffic decrypted with that SA re-enters.
     virtual std::string unit_for_sa(const std::string& sa_name) const = 0;
+
+    // Reports `message` to the router's log the first time `kind` is seen (e.g. "es-0/1/0 sa1 inbound
+    // authentication failure"): a flood of bad packets is counted, not logged, packet by packet. At most
+    // 4096 kinds are remembered; beyond that one line says further kinds go unreported.
+    virtual void report_once(const std::string& kind, const std::string& message) = 0;
 };
 
 class ServicePic {

@@ -1,0 +1,79 @@
+// pkid, the PKI daemon: libmsim_pki's CertificateStore at <router>/var/db/certs behind RPCs. It owns
+// `security certificates` and `security pki` in the commit pipeline (validate: referenced files exist and
+// hold what they should; apply: keeps path-length, revocation-check and the cache settings for validation),
+// answers the CLI's `request|show|clear security pki …` and `request security key-pair` RPCs, and kmd's
+// `validate-peer-certificate`, `sign-hash` and `get-local-certificate` (services/pkid/README.md lists every
+// RPC with its XML).
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "msim/common/daemon.hpp"
+#include "msim/config/owned_configuration.hpp"
+#include "msim/pki/certificate_store.hpp"
+
+namespace msim::pkid {
+
+// What pkid keeps of its configuration.
+struct CaProfileSettings {
+    std::string ca_identity;
+    pki::RevocationSettings revocation;
+    unsigned refresh_interval_hours = 24;
+    std::string enrollment_url;
+};
+
+struct PkiSettings {
+    unsigned path_length = 15;                  // security certificates path-length (2..15)
+    std::uint64_t cache_size = 2097152;         // bytes
+    std::uint32_t cache_timeout_negative = 20;  // seconds
+    std::uint64_t maximum_certificates = 1024;
+    std::map<std::string, CaProfileSettings> ca_profiles;  // security pki ca-profile, and the M-series
+                                                           // security certificates certification-authority
+};
+
+// A configuration statement pkid refuses in validate: the [edit …] path, the statement, the message.
+struct PkiConfigError : std::runtime_error {
+    PkiConfigError(std::string path_, std::string message)
+        : std::runtime_error(message), path(std::move(path_)) {}
+    std::string path;
+};
+
+// Reads pkid's settings from its configuration tree. With `check` (the validate phase) it also checks what
+// YANG cannot: the files `load-key-file` and the M-series `certification-authority … file|crl` name
+// (against the router's folder `root`), and statements that exclude each other; throws PkiConfigError.
+PkiSettings read_settings(const config::Node& tree, const std::filesystem::path& root, bool check = true);
+
+// A file name an operator gave (`filename F`, `load-key-file F`), resolved inside the router's folder:
+// absolute names from the router's root, relative ones from `base`. nullopt when it would leave the folder
+// (.., symbolic links included).
+std::optional<std::filesystem::path> router_file(const std::filesystem::path& root,
+                                                 const std::filesystem::path& base, const std::string& name);
+
+class Pkid {
+  public:
+    Pkid(Daemon& daemon, std::shared_ptr<const config::Schema> schema);
+    ~Pkid();
+    // Registers the hooks and RPCs and fetches the committed configuration from mgd.
+    void start();
+
+    const PkiSettings& settings() const { return settings_; }
+    pki::CertificateStore& store() { return store_; }
+
+  private:
+    void fetch_configuration();
+    std::map<std::string, pki::RevocationSettings> revocation() const;
+
+    Daemon& daemon_;
+    config::OwnedConfiguration owned_;
+    pki::CertificateStore store_;
+    PkiSettings settings_;
+    bool have_configuration_ = false;
+    boost::asio::steady_timer config_timer_;
+};
+
+}  // namespace msim::pkid

@@ -1,0 +1,790 @@
+#include "msim/pkid/pkid_daemon.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "msim/common/xml.hpp"
+#include "msim/pki/certificate_info.hpp"
+#include "msim/pki/info_xml.hpp"
+
+namespace msim::pkid {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+// ---- configuration tree helpers ----
+
+const config::Node* child(const config::Node& n, std::string_view keyword) {
+    for (const auto& c : n.children()) {
+        if (c->keyword() == keyword)
+            return c.get();
+    }
+    return nullptr;
+}
+
+std::vector<const config::Node*> children(const config::Node& n, std::string_view keyword) {
+    std::vector<const config::Node*> out;
+    for (const auto& c : n.children()) {
+        if (c->keyword() == keyword)
+            out.push_back(c.get());
+    }
+    return out;
+}
+
+std::string value(const config::Node* n) {
+    return n && !n->values().empty() ? n->values().front() : std::string();
+}
+
+std::uint64_t number(const config::Node* n, std::uint64_t fallback) {
+    if (!n || n->values().empty())
+        return fallback;
+    try {
+        return std::stoull(n->values().front());
+    } catch (const std::exception&) {
+        return fallback;
+    }
+}
+
+std::string read_file(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+pki::ByteView bytes_of(const std::string& s) {
+    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+// The M-series file statements: relative names live in var/etc/ikecert (seed 002), absolute ones from the
+// router's root.
+std::filesystem::path ikecert_dir(const std::filesystem::path& root) {
+    return root / "var" / "etc" / "ikecert";
+}
+
+// A file a configuration statement names must exist inside the router and be readable (at most 16 MiB,
+// as the library's loaders accept).
+std::string statement_file(const std::filesystem::path& root, const std::filesystem::path& base,
+                           const std::string& name, const std::string& path, const std::string& statement) {
+    if (name.find("://") != std::string::npos) {
+        throw PkiConfigError(path, statement + ": only files on the router can be loaded, not URLs");
+    }
+    auto p = router_file(root, base, name);
+    std::error_code ec;
+    if (!p) {
+        throw PkiConfigError(path, statement + ": file " + name + " is outside the router's file system");
+    }
+    if (!std::filesystem::is_regular_file(*p, ec)) {
+        throw PkiConfigError(path, statement + ": file " + name + " does not exist");
+    }
+    if (std::filesystem::file_size(*p, ec) > 16u * 1024 * 1024) {
+        throw PkiConfigError(path, statement + ": file " + name + " is too large");
+    }
+    return read_file(*p);
+}
+
+// ---- hex ----
+
+std::string to_hex(pki::ByteView bytes) {
+    static const char* digits = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (auto b : bytes) {
+        out.push_back(digits[b >> 4]);
+        out.push_back(digits[b & 15]);
+    }
+    return out;
+}
+
+std::optional<std::vector<std::uint8_t>> from_hex(std::string_view text) {
+    std::string clean;
+    for (char c : text) {
+        if (!std::isspace(static_cast<unsigned char>(c)) && c != ':')
+            clean.push_back(c);
+    }
+    if (clean.size() % 2 != 0)
+        return std::nullopt;
+    std::vector<std::uint8_t> out;
+    out.reserve(clean.size() / 2);
+    auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9')
+            return c - '0';
+        if (c >= 'a' && c <= 'f')
+            return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+            return c - 'A' + 10;
+        return -1;
+    };
+    for (size_t i = 0; i < clean.size(); i += 2) {
+        const int hi = nibble(clean[i]), lo = nibble(clean[i + 1]);
+        if (hi < 0 || lo < 0)
+            return std::nullopt;
+        out.push_back(static_cast<std::uint8_t>(hi * 16 + lo));
+    }
+    return out;
+}
+
+// ---- RPC helpers ----
+
+// An error the operator caused (bad argument); replied as an rpc-error with this text.
+struct RequestError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+std::string required(const pugi::xml_node& request, const char* name) {
+    std::string v = request.child_value(name);
+    if (v.empty()) {
+        throw RequestError(std::string("missing argument: ") + name);
+    }
+    return v;
+}
+
+pki::KeyAlgorithm algorithm_of(const std::string& type) {
+    if (type.empty() || type == "rsa")
+        return pki::KeyAlgorithm::rsa;
+    if (type == "dsa")
+        return pki::KeyAlgorithm::dsa;
+    if (type == "ecdsa")
+        return pki::KeyAlgorithm::ecdsa;
+    throw RequestError("invalid key type " + type + ": expecting rsa, dsa or ecdsa");
+}
+
+unsigned size_of(const pugi::xml_node& request, pki::KeyAlgorithm algorithm) {
+    const std::string s = request.child_value("size");
+    if (s.empty())
+        return pki::KeyPairSpec::with_default_size(algorithm).bits;
+    if (s.size() > 5 || s.find_first_not_of("0123456789") != std::string::npos)
+        throw RequestError("invalid key size " + s);
+    return static_cast<unsigned>(std::stoul(s));
+}
+
+pki::AlternativeNames alternative_names(const pugi::xml_node& request) {
+    pki::AlternativeNames names;
+    for (auto n : request.children("domain-name"))
+        names.domain_names.emplace_back(n.child_value());
+    for (auto n : request.children("ip-address"))
+        names.ip_addresses.emplace_back(n.child_value());
+    for (auto n : request.children("email"))
+        names.emails.emplace_back(n.child_value());
+    return names;
+}
+
+// Writes `text` to `path` atomically with `mode` (temp file with that mode, fsync, rename).
+void write_file(const std::filesystem::path& path, const std::string& text, mode_t mode) {
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    const std::string tmp = path.string() + ".tmp";
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (fd < 0)
+        throw RequestError("could not write file " + path.filename().string());
+    ::fchmod(fd, mode);
+    const bool ok =
+        ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+    ::close(fd);
+    if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+        ::unlink(tmp.c_str());
+        throw RequestError("could not write file " + path.filename().string());
+    }
+}
+
+pki::Detail detail_of(const pugi::xml_node& request) {
+    return request.child("detail") ? pki::Detail::detail : pki::Detail::brief;
+}
+
+pugi::xml_node results(pugi::xml_document& doc, const char* root, const std::string& message) {
+    auto r = doc.append_child(root);
+    xml::append_text(r, "message", message);
+    return r;
+}
+
+}  // namespace
+
+std::optional<std::filesystem::path> router_file(const std::filesystem::path& root,
+                                                 const std::filesystem::path& base, const std::string& name) {
+    if (name.empty() || name.find('\0') != std::string::npos)
+        return std::nullopt;
+    std::filesystem::path p = name[0] == '/' ? root / name.substr(1) : base / name;
+    std::error_code ec;
+    // Symbolic links are followed before the check, so none can lead outside.
+    auto real = std::filesystem::weakly_canonical(p, ec);
+    auto real_root = std::filesystem::weakly_canonical(root, ec);
+    if (ec)
+        return std::nullopt;
+    auto r = real_root.begin();
+    auto it = real.begin();
+    for (; r != real_root.end(); ++r, ++it) {
+        if (it == real.end() || *it != *r)
+            return std::nullopt;
+    }
+    return real;
+}
+
+PkiSettings read_settings(const config::Node& tree, const std::filesystem::path& root, bool check) {
+    PkiSettings s;
+    const config::Node* security = child(tree, "security");
+    if (!security)
+        return s;
+    if (const config::Node* certs = child(*security, "certificates")) {
+        s.path_length = static_cast<unsigned>(number(child(*certs, "path-length"), 15));
+        s.cache_size = number(child(*certs, "cache-size"), s.cache_size);
+        s.cache_timeout_negative =
+            static_cast<std::uint32_t>(number(child(*certs, "cache-timeout-negative"), 20));
+        s.maximum_certificates = number(child(*certs, "maximum-certificates"), s.maximum_certificates);
+        if (s.path_length < 2 || s.path_length > 15) {
+            throw PkiConfigError("[edit security certificates]", "path-length must be 2..15");
+        }
+        // security certificates local NAME load-key-file F: F holds the certificate and its unencrypted
+        // private key in PEM (seed 002); both must be there and belong together.
+        for (const config::Node* local : children(*certs, "local")) {
+            const std::string name = value(local);
+            const std::string path = "[edit security certificates local " + name + "]";
+            const std::string file = value(child(*local, "load-key-file"));
+            if (file.empty() || !check)
+                continue;
+            const std::string text =
+                statement_file(root, root / "var" / "tmp", file, path, "load-key-file " + file);
+            try {
+                auto cert = pki::Certificate::from_bytes(bytes_of(text));
+                auto key = pki::KeyPair::from_private_pem(text);
+                if (!key.matches(cert)) {
+                    throw PkiConfigError(
+                        path, "load-key-file " + file + ": the private key does not match the certificate");
+                }
+            } catch (const pki::PkiError& e) {
+                throw PkiConfigError(path, "load-key-file " + file + ": " + e.what());
+            }
+        }
+        // The M-series CA profiles: `file` (the CA certificate) and `crl` name files in var/etc/ikecert.
+        for (const config::Node* ca : children(*certs, "certification-authority")) {
+            const std::string name = value(ca);
+            const std::string path = "[edit security certificates certification-authority " + name + "]";
+            CaProfileSettings profile;
+            profile.ca_identity = value(child(*ca, "ca-name"));
+            profile.enrollment_url = value(child(*ca, "enrollment-url"));
+            profile.revocation.url = value(child(*ca, "ldap-url"));
+            for (const char* statement : {"file", "crl"}) {
+                const std::string file = value(child(*ca, statement));
+                if (file.empty() || !check)
+                    continue;
+                const std::string text =
+                    statement_file(root, ikecert_dir(root), file, path, std::string(statement) + " " + file);
+                try {
+                    if (std::string_view(statement) == "file")
+                        pki::Certificate::from_bytes(bytes_of(text));
+                    else
+                        pki::Crl::from_bytes(bytes_of(text));
+                } catch (const pki::PkiError& e) {
+                    throw PkiConfigError(path, std::string(statement) + " " + file + ": " + e.what());
+                }
+            }
+            s.ca_profiles[name] = std::move(profile);
+        }
+    }
+    if (const config::Node* pki_node = child(*security, "pki")) {
+        for (const config::Node* ca : children(*pki_node, "ca-profile")) {
+            const std::string name = value(ca);
+            const std::string path = "[edit security pki ca-profile " + name + "]";
+            if (check && s.ca_profiles.count(name)) {
+                throw PkiConfigError(path, "CA profile " + name +
+                                               " is also configured under security certificates "
+                                               "certification-authority");
+            }
+            CaProfileSettings profile;
+            profile.ca_identity = value(child(*ca, "ca-identity"));
+            if (const config::Node* enroll = child(*ca, "enrollment"))
+                profile.enrollment_url = value(child(*enroll, "url"));
+            if (const config::Node* rc = child(*ca, "revocation-check")) {
+                const config::Node* crl = child(*rc, "crl");
+                if (child(*rc, "disable")) {
+                    if (check && crl) {
+                        throw PkiConfigError(path + " revocation-check",
+                                             "'disable' and 'crl' are mutually exclusive");
+                    }
+                    profile.revocation.enabled = false;
+                }
+                if (crl) {
+                    auto urls = children(*crl, "url");
+                    if (!urls.empty())
+                        profile.revocation.url = value(urls.front());
+                    profile.refresh_interval_hours =
+                        static_cast<unsigned>(number(child(*crl, "refresh-interval"), 24));
+                    // `disable on-download-failure` (flattened in the schema)
+                    if (const config::Node* d = child(*crl, "disable"); d && child(*d, "on-download-failure"))
+                        profile.revocation.allow_on_download_failure = true;
+                    if (child(*crl, "on-download-failure"))
+                        profile.revocation.allow_on_download_failure = true;
+                }
+            }
+            s.ca_profiles[name] = std::move(profile);
+        }
+    }
+    return s;
+}
+
+Pkid::Pkid(Daemon& daemon, std::shared_ptr<const config::Schema> schema)
+    : daemon_(daemon),
+      owned_(std::move(schema)),
+      store_(daemon.paths().certs_dir()),
+      config_timer_(daemon.io()) {}
+
+Pkid::~Pkid() = default;
+
+std::map<std::string, pki::RevocationSettings> Pkid::revocation() const {
+    std::map<std::string, pki::RevocationSettings> out;
+    for (const auto& [name, p] : settings_.ca_profiles)
+        out[name] = p.revocation;
+    return out;
+}
+
+void Pkid::start() {
+    const auto root = daemon_.paths().root;
+    daemon_.on_validate_configuration([this, root](const pugi::xml_node& changes, ipc::Responder r) {
+        try {
+            read_settings(owned_.with_changes(changes), root);
+            r.reply_ok();
+        } catch (const PkiConfigError& e) {
+            r.error(e.what(), e.path);
+        } catch (const std::exception& e) {
+            r.error(e.what());
+        }
+    });
+    daemon_.on_apply_configuration([this, root](const pugi::xml_node& changes, ipc::Responder r) {
+        try {
+            auto tree = owned_.with_changes(changes);
+            // validate checked the files; apply only takes the settings (a file removed since then does
+            // not make the commit fail half-way).
+            settings_ = read_settings(tree, root, false);
+            owned_.replace(std::move(tree));
+            have_configuration_ = true;
+            r.reply_ok();
+        } catch (const std::exception& e) {
+            r.error(std::string("pkid could not apply the configuration: ") + e.what());
+        }
+    });
+
+    // Every handler runs the same way: PkiError and RequestError are the operator's errors (replied as
+    // rpc-errors with their message); nothing a request carries can take the daemon down.
+    auto handle = [this](const char* rpc, std::function<void(const pugi::xml_node&, ipc::Responder&)> body) {
+        daemon_.register_rpc(rpc, [body](const pugi::xml_node& request, ipc::Responder r) {
+            try {
+                body(request, r);
+            } catch (const pki::PkiError& e) {
+                r.error(e.what());
+            } catch (const RequestError& e) {
+                r.error(e.what());
+            } catch (const std::exception& e) {
+                r.error(std::string("pkid: ") + e.what());
+            }
+        });
+    };
+    auto now = [] { return pki::Clock::now(); };
+    auto require_profile = [this](const std::string& profile) {
+        if (!settings_.ca_profiles.count(profile)) {
+            throw RequestError("CA profile " + profile + " is not configured");
+        }
+    };
+    auto tmp = [this](const std::string& name) {
+        auto p = router_file(daemon_.paths().root, daemon_.paths().tmp_dir(), name);
+        if (!p)
+            throw RequestError("could not resolve file: " + name);
+        return *p;
+    };
+    auto read_input = [tmp](const std::string& name) {
+        auto p = tmp(name);
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(p, ec))
+            throw RequestError("file " + name + " does not exist");
+        if (std::filesystem::file_size(p, ec) > 16u * 1024 * 1024)
+            throw RequestError("file " + name + " is too large");
+        return read_file(p);
+    };
+
+    // ---- request security pki … ----
+    handle("request-pki-generate-key-pair", [this](const pugi::xml_node& req, ipc::Responder& r) {
+        const std::string id = required(req, "certificate-id");
+        const auto algorithm = algorithm_of(req.child_value("type"));
+        pki::KeyPairSpec spec{algorithm, size_of(req, algorithm)};
+        auto key = store_.generate_key_pair(id, spec);
+        daemon_.log().log("pkid: key pair " + id + " generated (" + std::string(pki::to_string(algorithm)) +
+                          ", " + std::to_string(key.bits()) + " bits)");
+        pugi::xml_document doc;
+        auto res = results(doc, "pki-key-pair-results",
+                           "Generated key pair " + id + ", key size " + std::to_string(key.bits()) + " bits");
+        xml::append_text(res, "certificate-id", id);
+        xml::append_text(res, "key-size", std::to_string(key.bits()));
+        xml::append_text(res, "key-type", pki::to_string(algorithm));
+        r.reply(doc);
+    });
+    handle("request-pki-generate-certificate-request",
+           [this, tmp](const pugi::xml_node& req, ipc::Responder& r) {
+               const std::string id = required(req, "certificate-id");
+               pki::RequestParams params{required(req, "subject"), alternative_names(req), std::nullopt};
+               std::optional<std::filesystem::path> out;
+               const std::string filename = req.child_value("filename");
+               if (!filename.empty())
+                   out = tmp(filename);  // checked before anything is made
+               auto csr = store_.generate_certificate_request(id, params);
+               pugi::xml_document doc;
+               auto res = doc.append_child("pki-certificate-request-results");
+               xml::append_text(res, "certificate-id", id);
+               xml::append_text(res, "certificate-request", csr.to_pem());
+               xml::append_text(res, "sha1-fingerprint", csr.sha1_fingerprint());
+               xml::append_text(res, "md5-fingerprint", csr.md5_fingerprint());
+               if (out) {
+                   write_file(*out, csr.to_pem(), 0644);
+                   xml::append_text(res, "filename", filename);
+               }
+               daemon_.log().log("pkid: certificate request " + id + " generated");
+               r.reply(doc);
+           });
+    handle("request-pki-local-certificate-generate-self-signed",
+           [this, now](const pugi::xml_node& req, ipc::Responder& r) {
+               const std::string id = required(req, "certificate-id");
+               pki::SelfSignedParams params;
+               params.subject = required(req, "subject");
+               params.alternative_names = alternative_names(req);
+               params.not_before = now();
+               params.add_ca_constraint = bool(req.child("add-ca-constraint"));
+               store_.generate_self_signed_certificate(id, params);
+               daemon_.log().log("pkid: self-signed local certificate " + id + " generated");
+               pugi::xml_document doc;
+               results(doc, "pki-local-certificate-results",
+                       "Self-signed certificate generated and loaded successfully");
+               r.reply(doc);
+           });
+    handle("request-pki-local-certificate-load",
+           [this, now, read_input](const pugi::xml_node& req, ipc::Responder& r) {
+               const std::string id = required(req, "certificate-id");
+               const std::string text = read_input(required(req, "filename"));
+               store_.load_local_certificate(id, bytes_of(text), now());
+               daemon_.log().log("pkid: local certificate " + id + " loaded");
+               pugi::xml_document doc;
+               results(doc, "pki-local-certificate-results", "Local certificate loaded successfully");
+               r.reply(doc);
+           });
+    // The CA certificate is shown (fingerprints) and loaded only when the request carries <confirmed/>:
+    // the CLI asks the operator in between (yes/no).
+    handle("request-pki-ca-certificate-load", [this, now, read_input, require_profile](
+                                                  const pugi::xml_node& req, ipc::Responder& r) {
+        const std::string profile = required(req, "ca-profile");
+        pki::check_object_name(profile, "CA profile");
+        require_profile(profile);
+        const std::string text = read_input(required(req, "filename"));
+        auto cert = pki::CertificateStore::parse_ca_certificate(bytes_of(text));
+        pugi::xml_document doc;
+        auto res = doc.append_child("pki-ca-certificate-results");
+        xml::append_text(res, "ca-profile", profile);
+        xml::append_text(res, "sha1-fingerprint", cert.sha1_fingerprint());
+        xml::append_text(res, "md5-fingerprint", cert.md5_fingerprint());
+        if (!req.child("confirmed")) {
+            xml::append_text(res, "confirm-question",
+                             "Do you want to load this CA certificate ? [yes,no] (no) ");
+            r.reply(doc);
+            return;
+        }
+        store_.store_ca_certificate(profile, cert, now());
+        daemon_.log().log("pkid: CA certificate for profile " + profile + " loaded");
+        xml::append_text(res, "message", "CA certificate for profile " + profile + " loaded successfully");
+        r.reply(doc);
+    });
+    handle("request-pki-crl-load",
+           [this, now, read_input, require_profile](const pugi::xml_node& req, ipc::Responder& r) {
+               const std::string profile = required(req, "ca-profile");
+               pki::check_object_name(profile, "CA profile");
+               require_profile(profile);
+               const std::string text = read_input(required(req, "filename"));
+               store_.load_crl(profile, bytes_of(text), now());
+               daemon_.log().log("pkid: CRL for CA profile " + profile + " loaded");
+               pugi::xml_document doc;
+               results(doc, "pki-crl-results", "CRL for CA profile " + profile + " loaded successfully");
+               r.reply(doc);
+           });
+    handle("request-pki-ca-certificate-verify", [this, now](const pugi::xml_node& req, ipc::Responder& r) {
+        const std::string profile = required(req, "ca-profile");
+        auto result = store_.verify_ca_certificate(profile, now(), settings_.path_length, revocation());
+        if (!result.ok()) {
+            throw RequestError("CA certificate " + profile + " verification failed: " + result.reason);
+        }
+        pugi::xml_document doc;
+        results(doc, "pki-verify-results", "CA certificate " + profile + " verified successfully");
+        r.reply(doc);
+    });
+    handle("request-pki-local-certificate-verify", [this, now](const pugi::xml_node& req, ipc::Responder& r) {
+        const std::string id = required(req, "certificate-id");
+        auto result = store_.verify_local_certificate(id, now(), settings_.path_length, revocation());
+        if (!result.ok()) {
+            throw RequestError("Local certificate " + id + " verification failed: " + result.reason);
+        }
+        pugi::xml_document doc;
+        results(doc, "pki-verify-results", "Local certificate " + id + " verification success");
+        r.reply(doc);
+    });
+    for (const char* rpc : {"request-pki-ca-certificate-enroll", "request-pki-local-certificate-enroll",
+                            "request-security-certificate-enroll"}) {
+        handle(rpc, [](const pugi::xml_node&, ipc::Responder&) {
+            throw RequestError(
+                "certificate enrollment (SCEP) is not available on this router yet; load certificates "
+                "with request security pki local-certificate load / ca-certificate load");
+        });
+    }
+
+    // ---- clear security pki … ----
+    // Without a name, every object of that kind goes (as Junos' `clear security pki key-pair all`).
+    struct ClearKind {
+        const char* rpc;
+        const char* element;
+        std::vector<std::string> (pki::CertificateStore::*list)() const;
+        void (pki::CertificateStore::*clear)(const std::string&);
+    };
+    for (const ClearKind& k : {
+             ClearKind{"clear-pki-key-pair", "certificate-id", &pki::CertificateStore::key_pair_ids,
+                       &pki::CertificateStore::clear_key_pair},
+             ClearKind{"clear-pki-local-certificate", "certificate-id",
+                       &pki::CertificateStore::local_certificate_ids,
+                       &pki::CertificateStore::clear_local_certificate},
+             ClearKind{"clear-pki-certificate-request", "certificate-id",
+                       &pki::CertificateStore::certificate_request_ids,
+                       &pki::CertificateStore::clear_certificate_request},
+             ClearKind{"clear-pki-ca-certificate", "ca-profile", &pki::CertificateStore::ca_profiles,
+                       &pki::CertificateStore::clear_ca_certificate},
+             ClearKind{"clear-pki-crl", "ca-profile", &pki::CertificateStore::crl_profiles,
+                       &pki::CertificateStore::clear_crl},
+         }) {
+        handle(k.rpc, [this, k](const pugi::xml_node& req, ipc::Responder& r) {
+            const std::string name = req.child_value(k.element);
+            std::vector<std::string> names =
+                name.empty() ? (store_.*k.list)() : std::vector<std::string>{name};
+            for (const auto& n : names) {
+                (store_.*k.clear)(n);
+            }
+            daemon_.log().log(std::string("pkid: ") + k.rpc + " " + (name.empty() ? "all" : name));
+            r.reply_ok();
+        });
+    }
+
+    // ---- show security pki … ----
+    auto show_certificates = [this](const pugi::xml_node& req, ipc::Responder& r, bool ca) {
+        const std::string wanted = req.child_value(ca ? "ca-profile" : "certificate-id");
+        std::vector<std::string> names = ca ? store_.ca_profiles() : store_.local_certificate_ids();
+        if (!wanted.empty()) {
+            if (std::find(names.begin(), names.end(), wanted) == names.end()) {
+                throw RequestError(ca ? "CA profile " + wanted + " has no CA certificate"
+                                      : "certificate-id " + wanted + " does not exist");
+            }
+            names = {wanted};
+        }
+        pugi::xml_document doc;
+        auto list = doc.append_child("x509-pki-certificate-info-list");
+        if (detail_of(req) == pki::Detail::detail)
+            list.append_child("detail");
+        for (const auto& n : names) {
+            auto cert = ca ? store_.ca_certificate(n) : store_.local_certificate(n);
+            pki::append_certificate_info(list, pki::describe_certificate(cert, n));
+        }
+        r.reply(doc);
+    };
+    handle("get-pki-local-certificate", [show_certificates](const pugi::xml_node& req, ipc::Responder& r) {
+        show_certificates(req, r, false);
+    });
+    handle("get-pki-ca-certificate", [show_certificates](const pugi::xml_node& req, ipc::Responder& r) {
+        show_certificates(req, r, true);
+    });
+    handle("get-pki-crl", [this](const pugi::xml_node& req, ipc::Responder& r) {
+        const std::string wanted = req.child_value("ca-profile");
+        std::vector<std::string> names = store_.crl_profiles();
+        if (!wanted.empty()) {
+            if (std::find(names.begin(), names.end(), wanted) == names.end())
+                throw RequestError("CA profile " + wanted + " has no CRL");
+            names = {wanted};
+        }
+        pugi::xml_document doc;
+        auto list = doc.append_child("pki-crl-information-list");
+        if (detail_of(req) == pki::Detail::detail)
+            list.append_child("detail");
+        for (const auto& n : names) {
+            if (auto crl = store_.crl(n))
+                pki::append_crl_info(list, pki::describe_crl(*crl, n));
+        }
+        r.reply(doc);
+    });
+    handle("get-pki-certificate-request", [this](const pugi::xml_node& req, ipc::Responder& r) {
+        const std::string wanted = req.child_value("certificate-id");
+        std::vector<std::string> names = store_.certificate_request_ids();
+        if (!wanted.empty()) {
+            if (std::find(names.begin(), names.end(), wanted) == names.end())
+                throw RequestError("certificate request " + wanted + " does not exist");
+            names = {wanted};
+        }
+        pugi::xml_document doc;
+        auto list = doc.append_child("pki-certificate-request-information-list");
+        if (detail_of(req) == pki::Detail::detail)
+            list.append_child("detail");
+        for (const auto& n : names) {
+            pki::append_request_info(list, pki::describe_request(store_.certificate_request(n), n));
+        }
+        r.reply(doc);
+    });
+
+    // ---- the M-series family: request security key-pair NAME [size N] [type rsa|dsa] ----
+    // The key pair goes to var/etc/ikecert/NAME (PEM private key, mode 0600), where seed 002 keeps the files
+    // of the `request security certificate` commands.
+    handle("request-security-key-pair", [this](const pugi::xml_node& req, ipc::Responder& r) {
+        const std::string name = required(req, "key-pair-name");
+        pki::check_object_name(name, "key pair file name");
+        const std::string type = req.child_value("type");
+        if (!type.empty() && type != "rsa" && type != "dsa")
+            throw RequestError("invalid key type " + type + ": expecting rsa or dsa");
+        const auto algorithm = algorithm_of(type);
+        const unsigned size = size_of(req, algorithm);
+        if (size != 512 && size != 1024 && size != 1596 && size != 2048)
+            throw RequestError("invalid key size " + std::to_string(size) +
+                               ": expecting 512, 1024, 1596 or 2048");
+        const auto path = ikecert_dir(daemon_.paths().root) / name;
+        std::error_code ec;
+        if (std::filesystem::exists(path, ec))
+            throw RequestError("key pair file " + name + " already exists");
+        auto key = pki::KeyPair::generate({algorithm, size});
+        write_file(path, key.private_pem(), 0600);
+        daemon_.log().log("pkid: key pair file " + name + " generated");
+        pugi::xml_document doc;
+        results(doc, "security-key-pair-results",
+                "Generated key pair, key size " + std::to_string(key.bits()) + ", file " + name +
+                    " Algorithm " + std::string(pki::to_string(algorithm)));
+        r.reply(doc);
+    });
+
+    // ---- kmd's RPCs (services/pkid/README.md: the kmd contract) ----
+    handle("validate-peer-certificate", [this, now](const pugi::xml_node& req, ipc::Responder& r) {
+        auto decode = [](const pugi::xml_node& n) {
+            auto bytes = from_hex(n.child_value());
+            if (!bytes || bytes->empty())
+                throw RequestError("certificate is not hexadecimal");
+            return pki::Certificate::from_bytes(*bytes);
+        };
+        pugi::xml_document doc;
+        auto res = doc.append_child("peer-certificate-validation");
+        auto verdict = [&](const std::string& status, const std::string& reason) {
+            xml::append_text(res, "status", status);
+            if (!reason.empty())
+                xml::append_text(res, "reason", reason);
+        };
+        std::optional<pki::Certificate> peer;
+        std::vector<pki::Certificate> chain;
+        try {
+            peer = decode(req.child("certificate"));
+            for (auto c : req.child("chain").children("certificate"))
+                chain.push_back(decode(c));
+        } catch (const pki::PkiError& e) {
+            verdict("malformed", e.what());
+            r.reply(doc);
+            return;
+        }
+        pki::ValidationRequest v{*peer, std::move(chain), {}, store_.all_crls(), settings_.path_length, {}};
+        v.trusted = store_.trusted_cas(revocation());
+        if (const std::string hint = req.child_value("ca-profile"); !hint.empty()) {
+            std::erase_if(v.trusted, [&](const pki::TrustedCa& t) { return t.profile != hint; });
+            if (v.trusted.empty()) {
+                verdict("issuer-not-found", "no CA certificate is loaded for CA profile " + hint);
+                r.reply(doc);
+                return;
+            }
+        }
+        if (auto id = req.child("identity")) {
+            pki::PeerIdentity identity;
+            const std::string type = id.child_value("type");
+            if (type == "ip-address")
+                identity.kind = pki::PeerIdentity::Kind::ip_address;
+            else if (type == "fqdn")
+                identity.kind = pki::PeerIdentity::Kind::fqdn;
+            else if (type == "user-fqdn")
+                identity.kind = pki::PeerIdentity::Kind::user_fqdn;
+            else if (type == "distinguished-name")
+                identity.kind = pki::PeerIdentity::Kind::distinguished_name;
+            else
+                throw RequestError("identity type " + type +
+                                   " is not one of ip-address, fqdn, user-fqdn, "
+                                   "distinguished-name");
+            identity.value = id.child_value("value");
+            identity.dn_match = std::string_view(id.child_value("dn-match")) == "wildcard"
+                                    ? pki::DnMatch::wildcard
+                                    : pki::DnMatch::container;
+            v.identity = identity;
+        }
+        auto result = pki::validate_certificate(v, now());
+        verdict(std::string(pki::to_string(result.status)), result.reason);
+        if (!result.anchor_profile.empty())
+            xml::append_text(res, "ca-profile", result.anchor_profile);
+        xml::append_text(res, "subject", peer->subject_string());
+        if (result.error_depth >= 0)
+            xml::append_text(res, "error-depth", std::to_string(result.error_depth));
+        if (result.revocation_skipped)
+            res.append_child("revocation-skipped");
+        daemon_.log().log("pkid: peer certificate " + peer->subject_string() + ": " +
+                          (result.ok() ? std::string("valid") : result.reason));
+        r.reply(doc);
+    });
+    handle("sign-hash", [this](const pugi::xml_node& req, ipc::Responder& r) {
+        const std::string id = required(req, "certificate-id");
+        auto hash = from_hex(required(req, "hash"));
+        if (!hash || hash->empty())
+            throw RequestError("hash is not hexadecimal");
+        const auto format = std::string_view(req.child_value("format")) == "concatenated"
+                                ? pki::SignatureFormat::concatenated
+                                : pki::SignatureFormat::der;
+        auto key = store_.key_pair(id);
+        auto sig = key.sign_hash(*hash, format);
+        pugi::xml_document doc;
+        auto res = doc.append_child("hash-signature");
+        xml::append_text(res, "certificate-id", id);
+        xml::append_text(res, "key-type", pki::to_string(key.algorithm()));
+        xml::append_text(res, "signature", to_hex(sig));
+        r.reply(doc);
+    });
+    handle("get-local-certificate", [this](const pugi::xml_node& req, ipc::Responder& r) {
+        const std::string id = required(req, "certificate-id");
+        auto cert = store_.local_certificate(id);
+        auto key = store_.key_pair(id);
+        pugi::xml_document doc;
+        auto res = doc.append_child("local-certificate");
+        xml::append_text(res, "certificate-id", id);
+        xml::append_text(res, "certificate", to_hex(cert.to_der()));
+        xml::append_text(res, "key-type", pki::to_string(key.algorithm()));
+        xml::append_text(res, "subject", cert.subject_string());
+        r.reply(doc);
+    });
+
+    fetch_configuration();
+}
+
+// At start (and after a restart) the committed configuration comes from mgd, which may not be up yet.
+void Pkid::fetch_configuration() {
+    pugi::xml_document req;
+    xml::append_text(req.append_child("get-owned-configuration"), "daemon", "pkid");
+    daemon_.call_peer("mgd", req.document_element(), 10000ms, [this](ipc::Reply reply) {
+        if (!reply.ok()) {
+            config_timer_.expires_after(1000ms);
+            config_timer_.async_wait([this](const boost::system::error_code& ec) {
+                if (!ec)
+                    fetch_configuration();
+            });
+            return;
+        }
+        if (have_configuration_)
+            return;  // a commit's apply arrived first: it is newer
+        try {
+            owned_.load(reply.root().child("configuration-text").child_value("configuration-output"));
+            settings_ = read_settings(owned_.tree(), daemon_.paths().root, false);
+            have_configuration_ = true;
+            daemon_.log().log("pkid: " + std::to_string(settings_.ca_profiles.size()) +
+                              " CA profiles in the configuration");
+        } catch (const std::exception& e) {
+            daemon_.log().error(std::string("pkid: cannot use the committed configuration: ") + e.what());
+        }
+    });
+}
+
+}  // namespace msim::pkid
