@@ -43,6 +43,8 @@ const std::map<std::string, std::string, std::less<>>& rpc_owners() {
         {"monitor-traffic", "pfed"},
         {"get-security-associations-information", "ipsecd"},
         {"clear-ipsec-security-associations", "ipsecd"},
+        {"get-ike-security-associations-information", "kmd"},
+        {"clear-ike-security-associations", "kmd"},
         {"get-pki-local-certificate", "pkid"},
         {"get-pki-ca-certificate", "pkid"},
         {"get-pki-crl", "pkid"},

@@ -1,5 +1,6 @@
-// show ipsec security-associations, clear ipsec security-associations (answered by ipsecd), in the
-// M-series ES PIC layout (DESIGN: the CLI renders the owner's XML).
+// show ipsec security-associations, clear ipsec security-associations (answered by ipsecd) and show ike
+// security-associations, clear ike security-associations (answered by kmd), in the M-series ES PIC layout
+// (DESIGN: the CLI renders the owner's XML).
 #include <sstream>
 
 #include "msim/common/xml.hpp"
@@ -88,6 +89,62 @@ std::string render_security_associations(const pugi::xml_node& reply, bool detai
     return out.str();
 }
 
+// show ike security-associations [brief|detail] [PEER] (junos-cli.md 5.4.1: the ES PIC uses the AS PIC
+// format). With no IKE SA it prints nothing.
+std::string render_ike_security_associations(const pugi::xml_node& reply) {
+    std::ostringstream out;
+    auto info = reply.child("ike-security-associations-information");
+    const bool detail = bool(info.child("detail"));
+    bool first = true;
+    for (auto b : info.children("ike-security-associations-block")) {
+        if (!detail) {
+            if (first)
+                out << "Remote Address  State         Initiator cookie  Responder cookie  Exchange type\n";
+            first = false;
+            out << pad(b.child_value("ike-sa-remote-address"), 16) << pad(b.child_value("ike-sa-state"), 14)
+                << pad(b.child_value("ike-sa-initiator-cookie"), 18)
+                << pad(b.child_value("ike-sa-responder-cookie"), 18) << b.child_value("ike-sa-exchange-type")
+                << "\n";
+            continue;
+        }
+        if (!first)
+            out << "\n";
+        first = false;
+        auto stat = [&](const char* label, const char* field) {
+            std::string value = b.child_value(field);
+            out << "   " << label << std::string(value.size() < 21 ? 21 - value.size() : 1, ' ') << value
+                << "\n";
+        };
+        out << "IKE peer " << b.child_value("ike-sa-remote-address") << "\n"
+            << "  Role: " << b.child_value("ike-sa-role") << ", State: " << b.child_value("ike-sa-state")
+            << "\n"
+            << "  Initiator cookie: " << b.child_value("ike-sa-initiator-cookie")
+            << ", Responder cookie: " << b.child_value("ike-sa-responder-cookie") << "\n"
+            << "  Exchange type: " << b.child_value("ike-sa-exchange-type")
+            << ", Authentication method: " << b.child_value("ike-sa-authentication-method") << "\n"
+            << "  Local: " << b.child_value("ike-sa-local-address")
+            << ", Remote: " << b.child_value("ike-sa-remote-endpoint") << "\n";
+        if (b.child("ike-sa-lifetime")) {
+            out << "  Lifetime: " << b.child_value("ike-sa-lifetime") << "\n"
+                << "  Algorithms:\n"
+                << "    Authentication        : " << b.child_value("ike-sa-authentication-algorithm") << "\n"
+                << "    Encryption            : " << b.child_value("ike-sa-encryption-algorithm") << "\n"
+                << "    Pseudo random function: " << b.child_value("ike-sa-prf-algorithm") << "\n"
+                << "    Diffie-Hellman group  : " << b.child_value("ike-sa-dhgroup") << "\n";
+        }
+        out << "  Traffic statistics:\n";
+        stat("Input  bytes  :", "ike-sa-input-bytes");
+        stat("Output bytes  :", "ike-sa-output-bytes");
+        stat("Input  packets:", "ike-sa-input-packets");
+        stat("Output packets:", "ike-sa-output-packets");
+        out << "  Flags: " << b.child_value("ike-sa-flags") << "\n"
+            << "  IPSec security associations: " << b.child_value("ike-sa-ipsec-sas-created") << " created, "
+            << b.child_value("ike-sa-ipsec-sas-deleted") << " deleted\n"
+            << "  Phase 2 negotiations in progress: " << b.child_value("ike-sa-phase2-in-progress") << "\n";
+    }
+    return out.str();
+}
+
 }  // namespace
 
 void add_ipsec_commands(CommandTree& tree) {
@@ -136,6 +193,47 @@ void add_ipsec_commands(CommandTree& tree) {
         return {};
     };
     tree.add(clear);
+
+    tree.describe({"show", "ike"}, "Show Internet Key Exchange information");
+    tree.describe({"clear", "ike"}, "Clear Internet Key Exchange information");
+    // show ike security-associations [brief | detail] [PEER]: kmd echoes <detail/> for the renderer.
+    for (const char* level : {"", "brief", "detail"}) {
+        std::vector<std::string> words{"show", "ike", "security-associations"};
+        std::string help = "Show IKE security associations";
+        if (*level) {
+            words.push_back(level);
+            help = std::string(level) == "brief" ? "Display brief output" : "Display detailed output";
+        }
+        const bool detail = std::string(level) == "detail";
+        OpCommand show{words, help, "get-ike-security-associations-information",
+                       [](const pugi::xml_node& reply) { return render_ike_security_associations(reply); }};
+        show.takes_args = true;
+        show.args_help = "<peer-address>";
+        show.fill = [detail](pugi::xml_node req, const std::vector<std::string>& args) -> std::string {
+            if (args.size() > 1)
+                return "syntax error, expecting <command>.";
+            if (detail)
+                req.append_child("detail");
+            if (!args.empty())
+                xml::append_text(req, "peer-address", args[0]);
+            return {};
+        };
+        tree.add(show);
+    }
+    OpCommand clear_ike{{"clear", "ike", "security-associations"},
+                        "Clear IKE security associations",
+                        "clear-ike-security-associations",
+                        [](const pugi::xml_node&) { return std::string(); }};
+    clear_ike.takes_args = true;
+    clear_ike.args_help = "<peer-address>";
+    clear_ike.fill = [](pugi::xml_node req, const std::vector<std::string>& args) -> std::string {
+        if (args.size() > 1)
+            return "syntax error, expecting <command>.";
+        if (!args.empty())
+            xml::append_text(req, "peer-address", args[0]);
+        return {};
+    };
+    tree.add(clear_ike);
 }
 
 }  // namespace msim::shell

@@ -1,0 +1,1407 @@
+#include "msim/kmd/kmd_daemon.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <random>
+
+#include "msim/common/xml.hpp"
+#include "msim/config/error.hpp"
+#include "msim/ipsec/sa_xml.hpp"
+
+namespace msim::kmd {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto poll_interval = 1000ms;
+constexpr auto dead_linger = 30s;      // a failed/deleted IKE SA absorbs the peer's retransmissions
+constexpr auto half_open_limit = 90s;  // a phase 1 not established by then is abandoned
+constexpr auto quick_limit = 60s;      // the same for quick mode
+constexpr auto retire_after = 10s;     // an SA replaced by a rekey is deleted this long after
+constexpr auto acquire_holdoff = 5s;   // after a failure, acquires for that SA wait this long
+constexpr auto install_settle = 5s;    // acquires right after an install are the SA arriving at the PIC
+
+std::string hex(const isakmp::Cookie& c) {
+    static const char* digits = "0123456789abcdef";
+    std::string out;
+    for (auto b : c) {
+        out += digits[b >> 4];
+        out += digits[b & 15];
+    }
+    return out;
+}
+
+bool zero(const isakmp::Cookie& c) {
+    return std::all_of(c.begin(), c.end(), [](std::uint8_t b) { return b == 0; });
+}
+
+// The Junos name of an IKE failure, as it appears in var/log/messages.
+std::string failure_name(const Error& e) {
+    switch (e.code) {
+        case ErrorCode::NoProposalChosen:
+            return "NO-PROPOSAL-CHOSEN";
+        case ErrorCode::InvalidIdInformation:
+            return "INVALID-ID-INFORMATION";
+        case ErrorCode::AuthenticationFailed:
+            return "AUTHENTICATION-FAILED";
+        case ErrorCode::RetransmitsExhausted:
+            return "no response from peer";
+        default:
+            return to_string(e.code);
+    }
+}
+
+std::string notify_name(std::uint16_t type) {
+    switch (type) {
+        case isakmp::notify::NoProposalChosen:
+            return "NO-PROPOSAL-CHOSEN";
+        case isakmp::notify::InvalidIdInformation:
+            return "INVALID-ID-INFORMATION";
+        case isakmp::notify::AuthenticationFailed:
+            return "AUTHENTICATION-FAILED";
+        case isakmp::notify::PayloadMalformed:
+            return "PAYLOAD-MALFORMED";
+        case isakmp::notify::InvalidHashInformation:
+            return "INVALID-HASH-INFORMATION";
+        default:
+            return "notification " + std::to_string(type);
+    }
+}
+
+const char* auth_method_name(AuthMethod m) {
+    switch (m) {
+        case AuthMethod::RsaSignature:
+            return "RSA-signatures";
+        case AuthMethod::DssSignature:
+            return "DSA-signatures";
+        default:
+            return "Pre-shared-keys";
+    }
+}
+
+const char* hash_name(HashAlgorithm h) {
+    return h == HashAlgorithm::Md5 ? "md5" : h == HashAlgorithm::Sha256 ? "sha-256" : "sha1";
+}
+
+std::string encryption_name(const IkeProposal& p) {
+    switch (p.encryption) {
+        case EncryptionAlgorithm::DesCbc:
+            return "des-cbc";
+        case EncryptionAlgorithm::AesCbc:
+            return "aes-" + std::to_string(p.key_bits) + "-cbc";
+        default:
+            return "3des-cbc";
+    }
+}
+
+std::string group_name(DhGroup g) {
+    return "DH-group-" + std::to_string(static_cast<int>(g));
+}
+
+// SPIs fetched from ipsecd before a quick mode starts (the session asks for them synchronously).
+struct PrefetchedSpis final : SpiAllocator {
+    std::optional<std::uint32_t> esp, ah;
+    std::uint32_t allocate(IpsecProtocol protocol) override {
+        auto& slot = protocol == IpsecProtocol::Esp ? esp : ah;
+        if (slot) {
+            const auto v = *slot;
+            slot.reset();
+            return v;
+        }
+        // Not prefetched (a proposal the policy did not announce): a random SPI above the reserved range.
+        static std::mt19937 rng{std::random_device{}()};
+        return 0x10000u + rng() % 0x7fff0000u;
+    }
+};
+
+void wants(const std::vector<IpsecProposal>& proposals, bool& esp, bool& ah) {
+    for (const auto& p : proposals) {
+        esp = esp || p.protocol != IpsecProposal::Protocol::Ah;
+        ah = ah || p.protocol != IpsecProposal::Protocol::Esp;
+    }
+}
+
+ipsec::Cipher cipher_of(const IpsecSaKeys& k) {
+    switch (k.cipher) {
+        case EspCipher::Des:
+            return ipsec::Cipher::des_cbc;
+        case EspCipher::TripleDes:
+            return ipsec::Cipher::des3_cbc;
+        case EspCipher::Aes:
+            return k.key_bits == 256 ? ipsec::Cipher::aes256_cbc : ipsec::Cipher::aes128_cbc;
+        default:
+            return ipsec::Cipher::null;
+    }
+}
+
+ipsec::Integrity integrity_of(AuthAlgorithm a) {
+    switch (a) {
+        case AuthAlgorithm::HmacMd5:
+            return ipsec::Integrity::hmac_md5_96;
+        case AuthAlgorithm::HmacSha1:
+            return ipsec::Integrity::hmac_sha1_96;
+        case AuthAlgorithm::HmacSha256:
+            return ipsec::Integrity::hmac_sha256_128;
+        default:
+            return ipsec::Integrity::none;
+    }
+}
+
+bool udp_mode(EncapsulationMode m) {
+    return m == EncapsulationMode::UdpTunnel || m == EncapsulationMode::UdpTransport ||
+           m == EncapsulationMode::UdpTunnelDraft || m == EncapsulationMode::UdpTransportDraft;
+}
+
+bool transport_mode(EncapsulationMode m) {
+    return m == EncapsulationMode::Transport || m == EncapsulationMode::UdpTransport ||
+           m == EncapsulationMode::UdpTransportDraft;
+}
+
+}  // namespace
+
+struct Kmd::QuickEntry {
+    std::unique_ptr<QuickModeSession> session;
+    std::unique_ptr<PrefetchedSpis> spis;
+    bool initiator = false;
+    std::string sa_name;                       // initiator: the SA negotiated
+    std::vector<std::string> candidate_names;  // responder: the SAs it could be, with their configs
+    std::vector<QuickModeConfig> candidates;
+    std::unique_ptr<boost::asio::steady_timer> timer;
+    Clock::time_point started = Clock::now();
+    bool done = false;
+};
+
+struct Kmd::IkeEntry {
+    std::uint64_t id = 0;
+    std::unique_ptr<Phase1Session> p1;
+    Role role = Role::Initiator;
+    Phase1Mode mode = Phase1Mode::Main;
+    AuthMethod auth = AuthMethod::PreSharedKey;
+    std::string local, remote;  // addresses
+    std::uint16_t local_port = 500, remote_port = 500;
+    boost::asio::steady_timer timer;
+    Clock::time_point created = Clock::now();
+    std::optional<Clock::time_point> established_at;
+    std::optional<Clock::time_point> dead_at;
+    std::uint64_t in_bytes = 0, out_bytes = 0, in_packets = 0, out_packets = 0;
+    unsigned children_created = 0, children_deleted = 0;
+    std::map<std::uint32_t, QuickEntry> quick;  // by message id
+    std::set<std::uint32_t> pending_quick;      // responder message ids waiting for SPIs
+    std::vector<std::string> waiting;           // SA names to negotiate once established
+    isakmp::Cookie icookie{};
+
+    explicit IkeEntry(boost::asio::io_context& io) : timer(io) {}
+    bool dead() const { return dead_at.has_value(); }
+};
+
+Kmd::Kmd(Daemon& daemon, std::shared_ptr<const config::Schema> schema)
+    : daemon_(daemon), owned_(std::move(schema)), poll_timer_(daemon.io()), config_timer_(daemon.io()) {}
+
+Kmd::~Kmd() = default;
+
+void Kmd::start() {
+    auto crypto = CryptoProvider::create();
+    if (crypto.ok()) {
+        crypto_ = std::move(*crypto);
+    } else {
+        daemon_.log().error("kmd: no cryptography (" + crypto.error().message + "); IKE disabled");
+    }
+    daemon_.on_validate_configuration([this](const pugi::xml_node& changes, ipc::Responder r) {
+        try {
+            parse_kmd_config(owned_.with_changes(changes));
+            r.reply_ok();
+        } catch (const KmdConfigError& e) {
+            r.error(e.what(), e.path);
+        } catch (const std::exception& e) {
+            r.error(e.what());
+        }
+    });
+    daemon_.on_apply_configuration([this](const pugi::xml_node& changes, ipc::Responder r) {
+        try {
+            config::Node tree = owned_.with_changes(changes);
+            use_configuration(tree);
+            owned_.replace(std::move(tree));
+            have_configuration_ = true;
+            r.reply_ok();
+        } catch (const std::exception& e) {
+            r.error(std::string("kmd could not apply the configuration: ") + e.what());
+        }
+    });
+    daemon_.register_rpc("get-ike-security-associations-information",
+                         [this](const pugi::xml_node& request, ipc::Responder r) { show(request, r); });
+    daemon_.register_rpc("clear-ike-security-associations",
+                         [this](const pugi::xml_node& request, ipc::Responder r) { clear(request, r); });
+    daemon_.register_rpc("sa-expiry-notice",
+                         [this](const pugi::xml_node& request, ipc::Responder r) { sa_expiry(request, r); });
+    // ipsecd: a PIC carrying dynamic SAs went offline, or `clear ipsec security-associations` removed them.
+    daemon_.register_rpc("sa-pic-offline", [this](const pugi::xml_node& request, ipc::Responder r) {
+        sa_pic_offline(request, r);
+    });
+    daemon_.register_rpc("sa-cleared", [this](const pugi::xml_node& request, ipc::Responder r) {
+        sa_pic_offline(request, r);
+    });
+    daemon_.on_notification([this](ipc::Connection&, const pugi::xml_node& n) {
+        if (n.child("ike-datagram")) {
+            on_datagram(n.child("ike-datagram"));
+        } else if (n.child("sa-acquire")) {
+            on_acquire(n.child("sa-acquire"));
+        }
+    });
+    fetch_configuration();
+    schedule_poll(0ms);
+}
+
+// ---- configuration ----
+
+void Kmd::fetch_configuration() {
+    pugi::xml_document req;
+    xml::append_text(req.append_child("get-owned-configuration"), "daemon", "kmd");
+    daemon_.call_peer("mgd", req.document_element(), 10000ms, [this](ipc::Reply reply) {
+        if (!reply.ok()) {
+            config_timer_.expires_after(1000ms);
+            config_timer_.async_wait([this](const boost::system::error_code& ec) {
+                if (!ec)
+                    fetch_configuration();
+            });
+            return;
+        }
+        if (have_configuration_) {
+            return;  // a commit's apply arrived first: it is newer
+        }
+        try {
+            owned_.load(reply.root().child("configuration-text").child_value("configuration-output"));
+            use_configuration(owned_.tree());
+            have_configuration_ = true;
+            daemon_.log().log("kmd: " + std::to_string(config_.ike_policies.size()) + " IKE policies, " +
+                              std::to_string(config_.dynamic_sas.size()) +
+                              " dynamic SAs in the configuration");
+        } catch (const std::exception& e) {
+            daemon_.log().error(std::string("kmd: cannot use the committed configuration: ") + e.what());
+        }
+    });
+}
+
+// Updates to proposals and policies apply to new SAs only (the seed): running SAs stay as they are.
+void Kmd::use_configuration(const config::Node& tree) {
+    config_ = parse_kmd_config(tree);
+    const auto& t = config_.trace;
+    const std::string key = t.flags.empty()
+                                ? std::string()
+                                : t.file + "/" + std::to_string(t.files) + "/" + std::to_string(t.size);
+    if (key != trace_key_) {
+        trace_.close();
+        if (!key.empty()) {
+            trace_.open(daemon_.paths().log_dir() / t.file, t.files, t.size);
+        }
+        trace_key_ = key;
+    }
+    for (const auto& [name, sa] : config_.dynamic_sas) {
+        if (!sa.usable) {
+            trace("parse", "dynamic SA " + name + " cannot be negotiated: " + sa.unusable);
+        }
+    }
+    trace("parse", "configuration: " + std::to_string(config_.ike_policies.size()) + " IKE policies, " +
+                       std::to_string(config_.dynamic_sas.size()) + " dynamic SAs");
+}
+
+void Kmd::trace(const std::string& flag, const std::string& line) {
+    if (trace_.is_open() && config_.trace.on(flag)) {
+        trace_.write("kmd[" + std::to_string(::getpid()) + "] " + flag + ": " + line);
+    }
+}
+
+void Kmd::on_event(const Event& e) {
+    trace("ike", format_event(e));
+    if (e.type == EventType::NotifyReceived && (e.notify_type == isakmp::notify::AuthenticationFailed ||
+                                                e.notify_type == isakmp::notify::NoProposalChosen ||
+                                                e.notify_type == isakmp::notify::InvalidIdInformation)) {
+        daemon_.log().log("kmd: KMD_PM_PEER_NOTIFY: IKE peer " + e.peer + " sent " +
+                          notify_name(e.notify_type));
+    }
+}
+
+// ---- pfed ----
+
+void Kmd::schedule_poll(std::chrono::milliseconds delay) {
+    poll_timer_.expires_after(delay);
+    poll_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec)
+            poll_pfed();
+    });
+}
+
+// pfed's es- unit bindings and epoch (it changes when pfed restarts: subscribe again).
+void Kmd::poll_pfed() {
+    daemon_.call_peer("pfed", "get-es-bindings", 5000ms, [this](ipc::Reply reply) {
+        housekeeping();
+        if (!reply.ok()) {
+            schedule_poll(poll_interval);
+            return;
+        }
+        auto root = reply.root().child("es-bindings");
+        std::map<std::string, Binding> bindings;
+        for (auto b : root.children("binding")) {
+            Binding out;
+            out.pic = b.child_value("pic");
+            out.sa_name = b.child_value("ipsec-sa");
+            out.source = b.child_value("source");
+            out.destination = b.child_value("destination");
+            out.online = bool(b.child("online"));
+            if (!out.sa_name.empty() && !out.destination.empty() && !out.source.empty()) {
+                bindings.emplace(out.sa_name, std::move(out));
+            }
+        }
+        bindings_ = std::move(bindings);
+        const std::string epoch = root.child_value("epoch");
+        if (epoch != pfed_epoch_) {
+            if (!pfed_epoch_.empty()) {
+                trace("general", "pfed restarted; subscribing again");
+            }
+            pfed_epoch_ = epoch;
+            subscribed_ = false;
+        }
+        if (!subscribed_) {
+            daemon_.call_peer("pfed", "subscribe-ike", 5000ms, [this](ipc::Reply reply) {
+                if (reply.ok() && !subscribed_) {
+                    trace("general", "subscribed to pfed's IKE datagrams");
+                }
+                subscribed_ = reply.ok();
+            });
+        }
+        schedule_poll(poll_interval);
+    });
+}
+
+const Kmd::Binding* Kmd::binding_for(const std::string& sa_name) const {
+    auto it = bindings_.find(sa_name);
+    return it == bindings_.end() ? nullptr : &it->second;
+}
+
+Kmd::IkeEntry* Kmd::find_ike(std::uint64_t id) {
+    auto it = ikes_.find(id);
+    return it == ikes_.end() || it->second->dead() ? nullptr : it->second.get();
+}
+
+Kmd::IkeEntry* Kmd::find_by_cookie(const isakmp::Cookie& icookie) {
+    for (auto& [id, e] : ikes_) {
+        if (e->icookie == icookie) {
+            return e.get();
+        }
+    }
+    return nullptr;
+}
+
+size_t Kmd::half_open(const std::string& peer) const {
+    size_t n = 0;
+    for (const auto& [id, e] : ikes_) {
+        if (!e->dead() && !e->established_at && (peer.empty() || e->remote == peer)) {
+            ++n;
+        }
+    }
+    return n;
+}
+
+// ---- datagrams ----
+
+void Kmd::send(IkeEntry& entry, const std::vector<Bytes>& datagrams) {
+    for (const auto& d : datagrams) {
+        pugi::xml_document req;
+        auto s = req.append_child("send-ike-datagram");
+        xml::append_text(s, "local", entry.local);
+        xml::append_text(s, "local-port", std::to_string(entry.local_port));
+        xml::append_text(s, "remote", entry.remote);
+        xml::append_text(s, "remote-port", std::to_string(entry.remote_port));
+        xml::append_text(s, "data", ipsec::to_hex(d));
+        ++entry.out_packets;
+        entry.out_bytes += d.size();
+        daemon_.call_peer("pfed", req.document_element(), 5000ms,
+                          [this, peer = entry.remote](ipc::Reply reply) {
+                              if (!reply.ok()) {
+                                  trace("general", "cannot send to " + peer + ": " + reply.error_message);
+                              }
+                          });
+    }
+}
+
+void Kmd::on_datagram(const pugi::xml_node& n) {
+    const std::string local = n.child_value("local");
+    const std::string remote = n.child_value("remote");
+    const auto local_port = static_cast<std::uint16_t>(n.child("local-port").text().as_uint(500));
+    const auto remote_port = static_cast<std::uint16_t>(n.child("remote-port").text().as_uint(500));
+    auto data = ipsec::from_hex(n.child_value("data"));
+    if (!data || data->empty() || !crypto_) {
+        trace("ike", "dropped a datagram from " + remote + ": no ISAKMP data");
+        return;
+    }
+    auto packet = isakmp::parse_packet(*data);
+    if (!packet.ok()) {
+        trace("ike", "dropped a datagram from " + remote + ": " + packet.error().message);
+        return;
+    }
+    const isakmp::Header header = packet->header;
+    IkeEntry* entry = find_by_cookie(header.initiator_cookie);
+    if (!entry) {
+        if (zero(header.responder_cookie) && header.message_id == 0 &&
+            (header.exchange == isakmp::ExchangeType::IdentityProtection ||
+             header.exchange == isakmp::ExchangeType::Aggressive)) {
+            start_responder(local, remote, local_port, remote_port, *data);
+        } else {
+            trace("ike", "dropped a message from " + remote + " for unknown cookies " +
+                             hex(header.initiator_cookie) + ":" + hex(header.responder_cookie));
+        }
+        return;
+    }
+    if (entry->dead() || entry->remote != remote) {
+        trace("ike", "dropped a message from " + remote + " for a deleted or foreign IKE SA");
+        return;
+    }
+    ++entry->in_packets;
+    entry->in_bytes += data->size();
+    // The peer's current port (it moves to 4500 with NAT-T, or a NAT maps it).
+    entry->remote_port = remote_port;
+    entry->local_port = local_port;
+    if (!entry->established_at) {
+        after_phase1_step(entry->id, entry->p1->handle(*data));
+        return;
+    }
+    handle_established(*entry, *data, header);
+}
+
+void Kmd::start_responder(const std::string& local, const std::string& remote, std::uint16_t local_port,
+                          std::uint16_t remote_port, const Bytes& data) {
+    auto policy = config_.ike_policies.find(remote);
+    if (policy == config_.ike_policies.end()) {
+        trace("ike", "IKE negotiation from " + remote + " refused: no IKE policy for this peer");
+        auto& last = last_failure_["peer " + remote];
+        if (Clock::now() - last > 10s) {
+            last = Clock::now();
+            daemon_.log().log("kmd: KMD_PM_NO_POLICY: IKE negotiation from " + remote +
+                              " refused: no IKE policy for this peer");
+        }
+        return;
+    }
+    if (half_open(remote) >= max_half_open_per_peer || half_open("") >= max_half_open_total) {
+        trace("ike", "IKE negotiation from " + remote + " dropped: too many half-open negotiations");
+        return;
+    }
+    auto l = Endpoint::parse(local, local_port);
+    auto r = Endpoint::parse(remote, remote_port);
+    if (!l || !r) {
+        return;
+    }
+    Phase1Config cfg;
+    cfg.mode = policy->second.mode;
+    cfg.proposals = policy->second.proposals;
+    cfg.pre_shared_key = policy->second.pre_shared_key;
+    cfg.remote_id = policy->second.remote_id;
+    cfg.local = *l;
+    cfg.remote = *r;
+    auto [session, step] = Phase1Session::respond(std::move(cfg), *crypto_, *this, data);
+    auto entry = std::make_unique<IkeEntry>(daemon_.io());
+    entry->id = next_id_++;
+    entry->role = Role::Responder;
+    auto packet = isakmp::parse_packet(data);
+    entry->mode = packet.ok() && packet->header.exchange == isakmp::ExchangeType::Aggressive
+                      ? Phase1Mode::Aggressive
+                      : Phase1Mode::Main;
+    entry->auth = policy->second.proposals.front().authentication;
+    entry->local = local;
+    entry->remote = remote;
+    entry->local_port = local_port;
+    entry->remote_port = remote_port;
+    entry->icookie = session->initiator_cookie();
+    entry->in_packets = 1;
+    entry->in_bytes = data.size();
+    entry->p1 = std::move(session);
+    const auto id = entry->id;
+    ikes_.emplace(id, std::move(entry));
+    after_phase1_step(id, std::move(step));
+}
+
+void Kmd::after_phase1_step(std::uint64_t id, Step step) {
+    IkeEntry* e = find_ike(id);
+    if (!e) {
+        return;
+    }
+    // The initiator moves to 4500 as soon as NAT-D showed a NAT (main mode 5 goes there); the responder
+    // follows the port the peer's messages arrive on.
+    if (e->role == Role::Initiator && e->p1->float_to_nat_t_port() && e->local_port == 500) {
+        e->local_port = 4500;
+        e->remote_port = 4500;
+        trace("ike", "NAT detected: IKE with " + e->remote + " moves to UDP 4500");
+    }
+    send(*e, step.send);
+    if (step.error) {
+        trace("ike", "phase 1 with " + e->remote + ": " + step.error->message);
+    }
+    if (e->p1->established()) {
+        if (!e->established_at) {
+            phase1_established(*e);
+        }
+        return;
+    }
+    if (e->p1->failed()) {
+        phase1_failed(*e, step.error ? failure_name(*step.error) + ": " + step.error->message
+                                     : std::string("negotiation failed"));
+        return;
+    }
+    arm_phase1_timer(*e);
+}
+
+void Kmd::arm_phase1_timer(IkeEntry& e) {
+    auto delay = e.p1->retransmit_delay();
+    if (!delay) {
+        e.timer.cancel();
+        return;
+    }
+    e.timer.expires_after(*delay);
+    e.timer.async_wait([this, id = e.id](const boost::system::error_code& ec) {
+        if (ec)
+            return;
+        IkeEntry* e = find_ike(id);
+        if (!e || e->established_at)
+            return;
+        trace("timer", "phase 1 retransmission to " + e->remote);
+        after_phase1_step(id, e->p1->on_retransmit_timer());
+    });
+}
+
+void Kmd::phase1_established(IkeEntry& e) {
+    e.established_at = Clock::now();
+    e.timer.cancel();
+    const IkeSa* sa = e.p1->ike_sa();
+    daemon_.log().log("kmd: KMD_PM_SA_ESTABLISHED: IKE SA with " + e.remote + " established (" +
+                      (e.mode == Phase1Mode::Main ? "Main" : "Aggressive") + " mode, " +
+                      (e.role == Role::Initiator ? "initiator" : "responder") + ", cookies " +
+                      hex(e.icookie) + ":" + hex(e.p1->responder_cookie()) + ")");
+    if (sa && sa->initial_contact_received) {
+        // The peer started afresh: what we had with it is gone on its side.
+        std::vector<std::uint64_t> old_ikes, old_children;
+        for (const auto& [id, other] : ikes_) {
+            if (id != e.id && !other->dead() && other->remote == e.remote && other->established_at) {
+                old_ikes.push_back(id);
+            }
+        }
+        for (const auto& [cid, c] : children_) {
+            if (c.peer == e.remote) {
+                old_children.push_back(cid);
+            }
+        }
+        for (auto id : old_ikes) {
+            remove_ike(id, false, "peer sent INITIAL-CONTACT");
+        }
+        delete_children(old_children, false);
+    }
+    auto waiting = std::move(e.waiting);
+    e.waiting.clear();
+    for (const auto& name : waiting) {
+        start_quick_mode(e.id, name);
+    }
+}
+
+void Kmd::phase1_failed(IkeEntry& e, const std::string& why) {
+    e.timer.cancel();
+    e.dead_at = Clock::now();
+    daemon_.log().log("kmd: KMD_PM_P1_NEGOTIATION_FAILED: IKE phase 1 with " + e.remote + " failed (" +
+                      (e.role == Role::Initiator ? "initiator" : "responder") + "): " + why);
+    for (const auto& name : e.waiting) {
+        negotiating_.erase(name);
+        last_failure_[name] = Clock::now();
+    }
+    e.waiting.clear();
+}
+
+void Kmd::handle_established(IkeEntry& e, const Bytes& data, const isakmp::Header& header) {
+    switch (header.exchange) {
+        case isakmp::ExchangeType::Quick: {
+            auto q = e.quick.find(header.message_id);
+            if (q != e.quick.end()) {
+                if (q->second.done) {
+                    return;  // finished (a late duplicate)
+                }
+                after_quick_step(e.id, header.message_id, q->second.session->handle(data));
+                return;
+            }
+            if (e.pending_quick.count(header.message_id)) {
+                return;  // its SPIs are on the way
+            }
+            respond_quick_mode(e.id, header.message_id, data);
+            return;
+        }
+        case isakmp::ExchangeType::Informational:
+            handle_informational(e, data);
+            return;
+        case isakmp::ExchangeType::IdentityProtection:
+        case isakmp::ExchangeType::Aggressive: {
+            // A retransmission of the peer's last phase 1 message: the session answers it again.
+            Step s = e.p1->handle(data);
+            send(e, s.send);
+            return;
+        }
+        default:
+            trace("ike", "dropped exchange " + std::to_string(int(header.exchange)) + " from " + e.remote);
+    }
+}
+
+void Kmd::handle_informational(IkeEntry& e, const Bytes& data) {
+    auto payloads = open_informational(*crypto_, *e.p1->ike_sa(), data);
+    if (!payloads.ok()) {
+        trace("ike", "dropped an informational from " + e.remote + ": " + payloads.error().message);
+        return;
+    }
+    const std::uint64_t id = e.id;
+    for (const auto& p : *payloads) {
+        if (const auto* n = std::get_if<isakmp::NotifyPayload>(&p)) {
+            trace("ike", "notification " + notify_name(n->type) + " from " + e.remote);
+            if (n->type < 16384) {
+                // An error about a quick mode we started: the exchanges under way learn of it.
+                std::vector<std::uint32_t> ids;
+                for (auto& [mid, q] : e.quick) {
+                    if (q.initiator && !q.done) {
+                        ids.push_back(mid);
+                    }
+                }
+                for (auto mid : ids) {
+                    IkeEntry* live = find_ike(id);
+                    if (!live)
+                        return;
+                    auto q = live->quick.find(mid);
+                    if (q != live->quick.end() && !q->second.done) {
+                        after_quick_step(id, mid, q->second.session->on_peer_notify(n->type));
+                    }
+                }
+            }
+        } else if (const auto* d = std::get_if<isakmp::DeletePayload>(&p)) {
+            if (d->protocol == isakmp::ProtocolId::Isakmp) {
+                remove_ike(id, false, "deleted by the peer");
+                return;
+            }
+            // The peer deletes the SAs it receives on, named by its SPIs: our outbound SAs.
+            std::vector<std::uint64_t> doomed;
+            for (const auto& spi_bytes : d->spis) {
+                if (spi_bytes.size() != 4)
+                    continue;
+                const std::uint32_t spi = std::uint32_t(spi_bytes[0]) << 24 |
+                                          std::uint32_t(spi_bytes[1]) << 16 |
+                                          std::uint32_t(spi_bytes[2]) << 8 | spi_bytes[3];
+                for (const auto& [cid, c] : children_) {
+                    if (c.peer != e.remote)
+                        continue;
+                    for (const auto& k : c.sa.sas) {
+                        if (!k.inbound && k.spi == spi &&
+                            static_cast<std::uint8_t>(k.protocol) == static_cast<std::uint8_t>(d->protocol)) {
+                            doomed.push_back(cid);
+                        }
+                    }
+                }
+            }
+            std::sort(doomed.begin(), doomed.end());
+            doomed.erase(std::unique(doomed.begin(), doomed.end()), doomed.end());
+            if (!doomed.empty()) {
+                trace("database",
+                      "peer " + e.remote + " deleted " + std::to_string(doomed.size()) + " IPsec SA(s)");
+            }
+            delete_children(doomed, false);
+        }
+    }
+}
+
+// ---- quick mode ----
+
+void Kmd::allocate_spis(
+    const std::string& sa_name, bool want_ah,
+    std::function<void(std::optional<std::uint32_t>, std::optional<std::uint32_t>, std::string)> done) {
+    auto ask = [this, sa_name](const char* protocol,
+                               std::function<void(std::optional<std::uint32_t>, std::string)> cb) {
+        pugi::xml_document req;
+        auto a = req.append_child("allocate-spi");
+        xml::append_text(a, "sa-name", sa_name);
+        xml::append_text(a, "protocol", protocol);
+        daemon_.call_peer("ipsecd", req.document_element(), 5000ms, [cb](ipc::Reply reply) {
+            if (!reply.ok()) {
+                cb(std::nullopt, reply.error_message.empty() ? "ipsecd not responding" : reply.error_message);
+                return;
+            }
+            const auto spi = reply.root().child("spi").text().as_ullong();
+            if (spi == 0 || spi > 0xffffffffu) {
+                cb(std::nullopt, "ipsecd returned no SPI");
+                return;
+            }
+            cb(static_cast<std::uint32_t>(spi), {});
+        });
+    };
+    ask("esp", [ask, want_ah, done](std::optional<std::uint32_t> esp, std::string error) {
+        if (!esp) {
+            done(std::nullopt, std::nullopt, error);
+            return;
+        }
+        if (!want_ah) {
+            done(esp, std::nullopt, {});
+            return;
+        }
+        ask("ah", [esp, done](std::optional<std::uint32_t> ah, std::string error) {
+            done(esp, ah, ah ? std::string() : error);
+        });
+    });
+}
+
+void Kmd::start_quick_mode(std::uint64_t ike_id, const std::string& sa_name) {
+    auto cfg = config_.dynamic_sas.find(sa_name);
+    if (cfg == config_.dynamic_sas.end() || !cfg->second.usable) {
+        negotiating_.erase(sa_name);
+        return;
+    }
+    bool esp = false, ah = false;
+    wants(cfg->second.quick_mode.proposals, esp, ah);
+    QuickModeConfig qcfg = cfg->second.quick_mode;
+    allocate_spis(
+        sa_name, ah,
+        [this, ike_id, sa_name, qcfg](std::optional<std::uint32_t> esp_spi,
+                                      std::optional<std::uint32_t> ah_spi, std::string error) {
+            IkeEntry* e = find_ike(ike_id);
+            if (!e || !error.empty()) {
+                // ipsecd may not know the es- unit yet (it polls pfed too): the next acquire
+                // tries again.
+                if (!error.empty()) {
+                    trace("policy-manager", "cannot negotiate IPsec SA " + sa_name + " yet: " + error);
+                }
+                negotiating_.erase(sa_name);
+                return;
+            }
+            QuickEntry q;
+            q.initiator = true;
+            q.sa_name = sa_name;
+            q.spis = std::make_unique<PrefetchedSpis>();
+            q.spis->esp = esp_spi;
+            q.spis->ah = ah_spi;
+            q.session = std::make_unique<QuickModeSession>(*e->p1->ike_sa(), qcfg, *crypto_, *this, *q.spis);
+            q.timer = std::make_unique<boost::asio::steady_timer>(daemon_.io());
+            Step step = q.session->start();
+            const auto mid = q.session->message_id();
+            e->quick.insert_or_assign(mid, std::move(q));
+            trace("ike", "quick mode for " + sa_name + " with " + e->remote + " started");
+            after_quick_step(ike_id, mid, std::move(step));
+        });
+}
+
+void Kmd::respond_quick_mode(std::uint64_t ike_id, std::uint32_t message_id, Bytes data) {
+    IkeEntry* e = find_ike(ike_id);
+    if (!e) {
+        return;
+    }
+    std::vector<std::string> names;
+    std::vector<QuickModeConfig> candidates;
+    bool esp = false, ah = false;
+    for (const auto& [name, b] : bindings_) {
+        auto cfg = config_.dynamic_sas.find(name);
+        if (b.destination != e->remote || !b.online || cfg == config_.dynamic_sas.end() ||
+            !cfg->second.usable) {
+            continue;
+        }
+        names.push_back(name);
+        candidates.push_back(cfg->second.quick_mode);
+        wants(cfg->second.quick_mode.proposals, esp, ah);
+    }
+    if (names.empty()) {
+        // Nothing configured for this peer: the session refuses (and tells the peer).
+        trace("ike", "quick mode from " + e->remote + ": no dynamic SA names this peer");
+        PrefetchedSpis none;
+        auto [session, step] = QuickModeSession::respond(*e->p1->ike_sa(), {}, *crypto_, *this, none, data);
+        send(*e, step.send);
+        return;
+    }
+    e->pending_quick.insert(message_id);
+    allocate_spis(
+        names.front(), ah,
+        [this, ike_id, message_id, names, candidates, data = std::move(data)](
+            std::optional<std::uint32_t> esp_spi, std::optional<std::uint32_t> ah_spi, std::string error) {
+            IkeEntry* e = find_ike(ike_id);
+            if (!e) {
+                return;
+            }
+            e->pending_quick.erase(message_id);
+            if (!error.empty()) {
+                trace("ike", "quick mode from " + e->remote + " not answered: " + error);
+                return;  // the peer retransmits
+            }
+            QuickEntry q;
+            q.initiator = false;
+            q.candidate_names = names;
+            q.candidates = candidates;
+            q.spis = std::make_unique<PrefetchedSpis>();
+            q.spis->esp = esp_spi;
+            q.spis->ah = ah_spi;
+            auto [session, step] =
+                QuickModeSession::respond(*e->p1->ike_sa(), q.candidates, *crypto_, *this, *q.spis, data);
+            q.session = std::move(session);
+            q.timer = std::make_unique<boost::asio::steady_timer>(daemon_.io());
+            e->quick.insert_or_assign(message_id, std::move(q));
+            after_quick_step(ike_id, message_id, std::move(step));
+        });
+}
+
+void Kmd::after_quick_step(std::uint64_t ike_id, std::uint32_t message_id, Step step) {
+    IkeEntry* e = find_ike(ike_id);
+    if (!e) {
+        return;
+    }
+    auto it = e->quick.find(message_id);
+    if (it == e->quick.end()) {
+        return;
+    }
+    QuickEntry& q = it->second;
+    send(*e, step.send);
+    if (step.error) {
+        trace("ike", "quick mode with " + e->remote + ": " + step.error->message);
+    }
+    if (q.done) {
+        return;
+    }
+    if (q.session->established()) {
+        q.timer->cancel();
+        quick_established(*e, q);
+        return;
+    }
+    if (q.session->failed()) {
+        q.done = true;
+        q.timer->cancel();
+        const std::string name = q.initiator ? q.sa_name : std::string("(responder)");
+        daemon_.log().log(
+            "kmd: KMD_PM_P2_NEGOTIATION_FAILED: IPsec negotiation " + name + " with " + e->remote +
+            " failed: " +
+            (step.error ? failure_name(*step.error) + ": " + step.error->message : "no answer"));
+        if (q.initiator) {
+            negotiating_.erase(q.sa_name);
+            last_failure_[q.sa_name] = Clock::now();
+        }
+        return;
+    }
+    arm_quick_timer(*e, q);
+}
+
+void Kmd::arm_quick_timer(IkeEntry& e, QuickEntry& q) {
+    auto delay = q.session->retransmit_delay();
+    if (!delay) {
+        q.timer->cancel();
+        return;
+    }
+    q.timer->expires_after(*delay);
+    q.timer->async_wait(
+        [this, id = e.id, mid = q.session->message_id()](const boost::system::error_code& ec) {
+            if (ec)
+                return;
+            IkeEntry* e = find_ike(id);
+            if (!e)
+                return;
+            auto it = e->quick.find(mid);
+            if (it == e->quick.end() || it->second.done)
+                return;
+            trace("timer", "quick mode retransmission to " + e->remote);
+            after_quick_step(id, mid, it->second.session->on_retransmit_timer());
+        });
+}
+
+void Kmd::quick_established(IkeEntry& e, QuickEntry& q) {
+    q.done = true;
+    const ChildSa child = *q.session->child_sa();
+    std::string name = q.sa_name;
+    if (!q.initiator) {
+        // The candidate whose proxy identities were chosen (ours are the responder's local side).
+        name = q.candidate_names.front();
+        for (size_t i = 0; i < q.candidates.size(); ++i) {
+            if (q.candidates[i].local_selector == child.local_selector &&
+                q.candidates[i].remote_selector == child.remote_selector) {
+                name = q.candidate_names[i];
+                break;
+            }
+        }
+    }
+    auto cfg = config_.dynamic_sas.find(name);
+    const std::uint32_t window = cfg != config_.dynamic_sas.end() ? cfg->second.replay_window : 64;
+    // One SaConfig per direction; AH + ESP of a bundle become one bundle SA (AH SPI, ESP as auxiliary).
+    std::vector<ipsec::SaConfig> configs;
+    for (bool inbound : {true, false}) {
+        const IpsecSaKeys* esp = nullptr;
+        const IpsecSaKeys* ah = nullptr;
+        for (const auto& k : child.sas) {
+            if (k.inbound == inbound) {
+                (k.protocol == IpsecProtocol::Esp ? esp : ah) = &k;
+            }
+        }
+        if (!esp && !ah) {
+            continue;
+        }
+        const IpsecSaKeys& main = ah ? *ah : *esp;
+        ipsec::SaConfig c;
+        c.name = name;
+        c.direction = inbound ? ipsec::Direction::inbound : ipsec::Direction::outbound;
+        c.protocol = esp && ah ? ipsec::Protocol::bundle : ah ? ipsec::Protocol::ah : ipsec::Protocol::esp;
+        c.spi = main.spi;
+        c.auxiliary_spi = esp && ah ? esp->spi : 0;
+        c.mode = transport_mode(main.mode) ? ipsec::Mode::transport : ipsec::Mode::tunnel;
+        if (esp) {
+            c.cipher = cipher_of(*esp);
+            c.cipher_key = esp->encryption_key;
+        }
+        const IpsecSaKeys& auth = ah ? *ah : *esp;
+        c.integrity = integrity_of(auth.authentication);
+        c.integrity_key = auth.authentication_key;
+        c.replay_window = window;
+        const std::uint64_t hard = main.lifetime_seconds ? main.lifetime_seconds : child.lifetime_seconds;
+        // The initiator's soft lifetime comes first, so one side rekeys; the responder's is the fallback.
+        c.lifetime.hard_seconds = hard;
+        c.lifetime.soft_seconds = hard * (q.initiator ? 85 : 92) / 100;
+        if (esp && !ah && udp_mode(esp->mode)) {
+            // NAT-T: explicit endpoints and the IKE ports (RFC 3948).
+            const auto local = ipsec::parse_ipv4(e.local).value_or(0);
+            const auto remote = ipsec::parse_ipv4(e.remote).value_or(0);
+            c.source = inbound ? remote : local;
+            c.destination = inbound ? local : remote;
+            c.udp_encapsulation = ipsec::UdpEncapsulation{inbound ? e.remote_port : e.local_port,
+                                                          inbound ? e.local_port : e.remote_port};
+        }
+        configs.push_back(std::move(c));
+    }
+    pugi::xml_document req;
+    auto install = req.append_child("install-dynamic-sas");
+    xml::append_text(install, "owner", "kmd");
+    for (const auto& c : configs) {
+        ipsec::append_sa_config(install, c);
+    }
+    const std::uint64_t ike_id = e.id;
+    const std::string peer = e.remote;
+    const bool initiator = q.initiator;
+    daemon_.call_peer(
+        "ipsecd", req.document_element(), 10000ms,
+        [this, ike_id, peer, name, child, initiator](ipc::Reply reply) {
+            if (initiator) {
+                negotiating_.erase(name);
+            }
+            if (!reply.ok()) {
+                daemon_.log().log("kmd: IPsec SA " + name + " with " + peer +
+                                  " negotiated but not installed: " + reply.error_message);
+                last_failure_[name] = Clock::now();
+                return;
+            }
+            bool was_up = false;
+            for (auto& [cid, c] : children_) {
+                if (c.sa_name == name && !c.rekeyed) {
+                    c.rekeyed = true;  // replaced: deleted once the new SA carries traffic
+                    c.installed_at = Clock::now();
+                    was_up = true;
+                }
+            }
+            Child c;
+            c.id = next_id_++;
+            c.sa_name = name;
+            c.peer = peer;
+            c.ike_id = ike_id;
+            c.sa = child;
+            c.installed_at = Clock::now();
+            children_.emplace(c.id, std::move(c));
+            if (IkeEntry* e = find_ike(ike_id)) {
+                ++e->children_created;
+            }
+            std::string spis;
+            for (const auto& k : child.sas) {
+                spis += std::string(spis.empty() ? "" : ", ") + (k.inbound ? "in " : "out ") +
+                        (k.protocol == IpsecProtocol::Esp ? "ESP " : "AH ") + std::to_string(k.spi);
+            }
+            trace("database", "IPsec SA " + name + " installed (" + spis + ")");
+            if (was_up) {
+                daemon_.log().log("kmd: IPsec SA " + name + " with " + peer + " rekeyed (" + spis + ")");
+            } else {
+                daemon_.log().log("kmd: KMD_VPN_UP_ALARM_USER: VPN " + name + " from " + peer + " is up (" +
+                                  spis + ")");
+            }
+        });
+}
+
+// ---- acquire, expiry, deletes ----
+
+void Kmd::on_acquire(const pugi::xml_node& n) {
+    const std::string name = n.child_value("sa-name");
+    trace("policy-manager", "acquire for SA " + name + " (" + n.child_value("source") + " -> " +
+                                n.child_value("destination") + ")");
+    const auto now = Clock::now();
+    for (const auto& [cid, c] : children_) {
+        if (c.sa_name == name && !c.rekeyed && now - c.installed_at < install_settle) {
+            return;  // just installed: the acquire raced with the install
+        }
+    }
+    auto failed = last_failure_.find(name);
+    if (failed != last_failure_.end() && now - failed->second < acquire_holdoff) {
+        return;
+    }
+    negotiate(name);
+}
+
+void Kmd::negotiate(const std::string& sa_name) {
+    if (!crypto_ || negotiating_.count(sa_name)) {
+        return;
+    }
+    auto cfg = config_.dynamic_sas.find(sa_name);
+    if (cfg == config_.dynamic_sas.end()) {
+        trace("policy-manager", "SA " + sa_name + " is not a dynamic SA");
+        return;
+    }
+    if (!cfg->second.usable) {
+        trace("policy-manager", "SA " + sa_name + " cannot be negotiated: " + cfg->second.unusable);
+        return;
+    }
+    const Binding* b = binding_for(sa_name);
+    if (!b || !b->online) {
+        trace("policy-manager", "SA " + sa_name + ": no online es- interface names it");
+        return;
+    }
+    auto policy = config_.ike_policies.find(b->destination);
+    if (policy == config_.ike_policies.end()) {
+        auto& last = last_failure_["peer " + b->destination];
+        if (Clock::now() - last > 10s) {
+            last = Clock::now();
+            daemon_.log().log("kmd: KMD_PM_NO_POLICY: no IKE policy for peer " + b->destination + " (SA " +
+                              sa_name + ")");
+        }
+        return;
+    }
+    negotiating_.insert(sa_name);
+    // An established IKE SA with the peer carries the quick mode; one under negotiation takes it on.
+    IkeEntry* established = nullptr;
+    IkeEntry* pending = nullptr;
+    for (auto& [id, e] : ikes_) {
+        if (e->dead() || e->remote != b->destination)
+            continue;
+        if (e->established_at)
+            established = e.get();
+        else if (e->role == Role::Initiator)
+            pending = e.get();
+    }
+    if (established) {
+        start_quick_mode(established->id, sa_name);
+        return;
+    }
+    if (pending) {
+        pending->waiting.push_back(sa_name);
+        return;
+    }
+    if (half_open(b->destination) >= max_half_open_per_peer || half_open("") >= max_half_open_total) {
+        negotiating_.erase(sa_name);
+        return;
+    }
+    auto l = Endpoint::parse(b->source, 500);
+    auto r = Endpoint::parse(b->destination, 500);
+    if (!l || !r) {
+        negotiating_.erase(sa_name);
+        return;
+    }
+    Phase1Config p1;
+    p1.mode = policy->second.mode;
+    p1.proposals = policy->second.proposals;
+    p1.pre_shared_key = policy->second.pre_shared_key;
+    p1.remote_id = policy->second.remote_id;
+    p1.local = *l;
+    p1.remote = *r;
+    auto entry = std::make_unique<IkeEntry>(daemon_.io());
+    entry->id = next_id_++;
+    entry->role = Role::Initiator;
+    entry->mode = p1.mode;
+    entry->auth = p1.proposals.front().authentication;
+    entry->local = b->source;
+    entry->remote = b->destination;
+    entry->p1 = std::make_unique<Phase1Session>(std::move(p1), *crypto_, *this);
+    entry->waiting.push_back(sa_name);
+    Step first = entry->p1->start();
+    entry->icookie = entry->p1->initiator_cookie();  // chosen by start()
+    const auto id = entry->id;
+    ikes_.emplace(id, std::move(entry));
+    trace("ike", "phase 1 with " + b->destination + " started for SA " + sa_name);
+    after_phase1_step(id, std::move(first));
+}
+
+// <sa-expiry-notice><sa-name/><sa-key/><kind>soft|hard</kind></sa-expiry-notice> from ipsecd.
+void Kmd::sa_expiry(const pugi::xml_node& request, ipc::Responder r) {
+    std::string error;
+    auto key = ipsec::parse_sa_key(request.child("sa-key"), error);
+    if (!key) {
+        r.error("bad sa-key: " + error);
+        return;
+    }
+    const std::string kind = request.child_value("kind");
+    const bool inbound = key->direction == ipsec::Direction::inbound;
+    bool known = false;
+    for (auto it = children_.begin(); it != children_.end(); ++it) {
+        const Child& c = it->second;
+        const bool match = std::any_of(c.sa.sas.begin(), c.sa.sas.end(), [&](const IpsecSaKeys& k) {
+            return k.inbound == inbound && k.spi == key->spi;
+        });
+        if (!match) {
+            continue;
+        }
+        trace("database", "IPsec SA " + c.sa_name + " SPI " + std::to_string(key->spi) + " reached its " +
+                              kind + " lifetime");
+        if (kind == "soft") {
+            if (!c.rekeyed) {
+                negotiate(c.sa_name);
+            }
+        } else if (kind == "hard") {
+            const bool current = !c.rekeyed;
+            const std::string name = c.sa_name, peer = c.peer;
+            if (IkeEntry* e = find_ike(c.ike_id)) {
+                ++e->children_deleted;
+            }
+            children_.erase(it);
+            if (current) {
+                daemon_.log().log("kmd: KMD_VPN_DOWN_ALARM_USER: VPN " + name + " from " + peer +
+                                  " is down (lifetime expired)");
+            }
+        }
+        known = true;
+        break;
+    }
+    if (!known && kind == "soft") {
+        // An SA negotiated before kmd restarted (ipsecd kept it): renegotiate its name all the same.
+        const std::string name = request.child_value("sa-name");
+        trace("database", "soft lifetime of an SA of " + name + " negotiated before kmd started: rekeying");
+        negotiate(name);
+    }
+    r.reply_ok();
+}
+
+// <sa-pic-offline><sa-name/>…</sa-pic-offline> and <sa-cleared><sa-name/>…</sa-cleared> from ipsecd: forget
+// those SAs (and tell the peer); traffic coming back renegotiates.
+void Kmd::sa_pic_offline(const pugi::xml_node& request, ipc::Responder r) {
+    std::set<std::string> names;
+    for (auto n : request.children("sa-name")) {
+        names.insert(n.text().as_string());
+    }
+    std::vector<std::uint64_t> doomed;
+    for (const auto& [cid, c] : children_) {
+        if (names.count(c.sa_name)) {
+            doomed.push_back(cid);
+        }
+    }
+    for (const auto& name : names) {
+        negotiating_.erase(name);
+    }
+    trace("database",
+          std::string(request.name()) + ": " + std::to_string(doomed.size()) + " IPsec SA(s) dropped");
+    delete_children(doomed, true);
+    r.reply_ok();
+}
+
+void Kmd::delete_children(const std::vector<std::uint64_t>& child_ids, bool tell_peer) {
+    if (child_ids.empty()) {
+        return;
+    }
+    pugi::xml_document req;
+    auto del = req.append_child("delete-dynamic-sas");
+    for (auto cid : child_ids) {
+        auto it = children_.find(cid);
+        if (it == children_.end()) {
+            continue;
+        }
+        const Child& c = it->second;
+        for (bool inbound : {true, false}) {
+            const IpsecSaKeys* esp = nullptr;
+            const IpsecSaKeys* ah = nullptr;
+            for (const auto& k : c.sa.sas) {
+                if (k.inbound == inbound)
+                    (k.protocol == IpsecProtocol::Esp ? esp : ah) = &k;
+            }
+            if (!esp && !ah)
+                continue;
+            ipsec::SaKey key;
+            key.direction = inbound ? ipsec::Direction::inbound : ipsec::Direction::outbound;
+            key.protocol = esp && ah ? ipsec::Protocol::bundle
+                           : ah      ? ipsec::Protocol::ah
+                                     : ipsec::Protocol::esp;
+            key.spi = ah ? ah->spi : esp->spi;
+            key.destination = 0;
+            ipsec::append_sa_key(del, key);
+        }
+        IkeEntry* e = find_ike(c.ike_id);
+        if (e) {
+            ++e->children_deleted;
+        }
+        if (tell_peer && e && e->established_at) {
+            std::vector<isakmp::Payload> payloads;
+            for (auto& d : delete_for(c.sa)) {
+                payloads.emplace_back(std::move(d));
+            }
+            static std::mt19937 rng{std::random_device{}()};
+            auto msg = make_informational(*crypto_, *e->p1->ike_sa(), payloads, rng() | 1u);
+            if (msg.ok()) {
+                send(*e, {*msg});
+            }
+        }
+        const bool current = !c.rekeyed;
+        const std::string name = c.sa_name, peer = c.peer;
+        children_.erase(it);
+        const bool still_up = std::any_of(children_.begin(), children_.end(),
+                                          [&](const auto& kv) { return kv.second.sa_name == name; });
+        if (current && !still_up) {
+            daemon_.log().log("kmd: KMD_VPN_DOWN_ALARM_USER: VPN " + name + " from " + peer + " is down");
+        }
+    }
+    daemon_.call_peer("ipsecd", req.document_element(), 10000ms, [this](ipc::Reply reply) {
+        if (!reply.ok()) {
+            trace("database", "ipsecd did not delete SAs: " + reply.error_message);
+        }
+    });
+}
+
+void Kmd::remove_ike(std::uint64_t id, bool tell_peer, const std::string& why) {
+    IkeEntry* e = find_ike(id);
+    if (!e) {
+        return;
+    }
+    if (tell_peer && e->established_at) {
+        static std::mt19937 rng{std::random_device{}()};
+        auto msg = make_informational(*crypto_, *e->p1->ike_sa(), {delete_for(*e->p1->ike_sa())}, rng() | 1u);
+        if (msg.ok()) {
+            send(*e, {*msg});
+        }
+    }
+    e->timer.cancel();
+    for (auto& [mid, q] : e->quick) {
+        q.timer->cancel();
+        if (q.initiator && !q.done) {
+            negotiating_.erase(q.sa_name);
+        }
+    }
+    for (const auto& name : e->waiting) {
+        negotiating_.erase(name);
+    }
+    e->waiting.clear();
+    e->dead_at = Clock::now();
+    daemon_.log().log("kmd: IKE SA with " + e->remote + " deleted (" + why + ")");
+}
+
+void Kmd::housekeeping() {
+    const auto now = Clock::now();
+    std::vector<std::uint64_t> expired, abandoned;
+    for (auto it = ikes_.begin(); it != ikes_.end();) {
+        IkeEntry& e = *it->second;
+        if (e.dead()) {
+            if (now - *e.dead_at > dead_linger) {
+                it = ikes_.erase(it);
+                continue;
+            }
+        } else if (e.established_at) {
+            const IkeSa* sa = e.p1->ike_sa();
+            if (sa && now - *e.established_at > std::chrono::seconds(sa->proposal.lifetime_seconds)) {
+                expired.push_back(e.id);
+            }
+            for (auto q = e.quick.begin(); q != e.quick.end();) {
+                if (now - q->second.started > quick_limit) {
+                    if (q->second.initiator && !q->second.done) {
+                        negotiating_.erase(q->second.sa_name);
+                    }
+                    q = e.quick.erase(q);
+                } else {
+                    ++q;
+                }
+            }
+        } else if (now - e.created > half_open_limit) {
+            abandoned.push_back(e.id);
+        }
+        ++it;
+    }
+    for (auto id : expired) {
+        remove_ike(id, true, "lifetime expired");
+    }
+    for (auto id : abandoned) {
+        if (IkeEntry* e = find_ike(id)) {
+            phase1_failed(*e, "not established in time");
+        }
+    }
+    std::vector<std::uint64_t> retired;
+    for (const auto& [cid, c] : children_) {
+        if (c.rekeyed && now - c.installed_at > retire_after) {
+            retired.push_back(cid);
+        }
+    }
+    delete_children(retired, true);
+}
+
+// ---- operational commands ----
+
+// show ike security-associations [brief|detail] [PEER]
+void Kmd::show(const pugi::xml_node& request, ipc::Responder r) {
+    const std::string peer = request.child_value("peer-address");
+    const bool detail = bool(request.child("detail"));
+    pugi::xml_document doc;
+    auto info = doc.append_child("ike-security-associations-information");
+    if (detail) {
+        info.append_child("detail");
+    }
+    const auto now = Clock::now();
+    for (const auto& [id, ep] : ikes_) {
+        const IkeEntry& e = *ep;
+        if (e.dead() || (!peer.empty() && e.remote != peer)) {
+            continue;
+        }
+        auto b = info.append_child("ike-security-associations-block");
+        xml::append_text(b, "ike-sa-remote-address", e.remote);
+        xml::append_text(b, "ike-sa-state", e.established_at ? "Matured" : "Not matured");
+        xml::append_text(b, "ike-sa-initiator-cookie", hex(e.p1->initiator_cookie()));
+        xml::append_text(b, "ike-sa-responder-cookie", hex(e.p1->responder_cookie()));
+        xml::append_text(b, "ike-sa-exchange-type", e.mode == Phase1Mode::Main ? "Main" : "Aggressive");
+        if (!detail) {
+            continue;
+        }
+        xml::append_text(b, "ike-sa-role", e.role == Role::Initiator ? "Initiator" : "Responder");
+        xml::append_text(b, "ike-sa-authentication-method", auth_method_name(e.auth));
+        xml::append_text(b, "ike-sa-local-address", e.local + ":" + std::to_string(e.local_port));
+        xml::append_text(b, "ike-sa-remote-endpoint", e.remote + ":" + std::to_string(e.remote_port));
+        if (const IkeSa* sa = e.established_at ? e.p1->ike_sa() : nullptr) {
+            const auto age =
+                std::chrono::duration_cast<std::chrono::seconds>(now - *e.established_at).count();
+            const long long left = std::max<long long>(0, sa->proposal.lifetime_seconds - age);
+            xml::append_text(b, "ike-sa-lifetime", "Expires in " + std::to_string(left) + " seconds");
+            xml::append_text(b, "ike-sa-authentication-algorithm", hash_name(sa->proposal.hash));
+            xml::append_text(b, "ike-sa-encryption-algorithm", encryption_name(sa->proposal));
+            xml::append_text(b, "ike-sa-prf-algorithm", std::string("hmac-") + hash_name(sa->proposal.hash));
+            xml::append_text(b, "ike-sa-dhgroup", group_name(sa->proposal.group));
+        }
+        xml::append_text(b, "ike-sa-input-bytes", std::to_string(e.in_bytes));
+        xml::append_text(b, "ike-sa-output-bytes", std::to_string(e.out_bytes));
+        xml::append_text(b, "ike-sa-input-packets", std::to_string(e.in_packets));
+        xml::append_text(b, "ike-sa-output-packets", std::to_string(e.out_packets));
+        xml::append_text(b, "ike-sa-flags",
+                         e.established_at ? "IKE SA is created" : "IKE SA negotiation in progress");
+        xml::append_text(b, "ike-sa-ipsec-sas-created", std::to_string(e.children_created));
+        xml::append_text(b, "ike-sa-ipsec-sas-deleted", std::to_string(e.children_deleted));
+        size_t in_progress = e.pending_quick.size();
+        for (const auto& [mid, q] : e.quick) {
+            in_progress += q.done ? 0 : 1;
+        }
+        xml::append_text(b, "ike-sa-phase2-in-progress", std::to_string(in_progress));
+    }
+    r.reply(doc);
+}
+
+// clear ike security-associations [PEER]: the IKE SAs go (the peer is told); IPsec SAs stay.
+void Kmd::clear(const pugi::xml_node& request, ipc::Responder r) {
+    const std::string peer = request.child_value("peer-address");
+    std::vector<std::uint64_t> ids;
+    for (const auto& [id, e] : ikes_) {
+        if (!e->dead() && (peer.empty() || e->remote == peer)) {
+            ids.push_back(id);
+        }
+    }
+    for (auto id : ids) {
+        IkeEntry* e = find_ike(id);
+        if (e && !e->established_at) {
+            phase1_failed(*e, "cleared");
+        } else {
+            remove_ike(id, true, "cleared by the operator");
+        }
+    }
+    r.reply_ok();
+}
+
+}  // namespace msim::kmd
