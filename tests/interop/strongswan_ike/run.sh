@@ -305,7 +305,7 @@ expect_contains "msim: the IKE SA with 10.0.0.2 is matured" "$out" "Matured"
 out=$(cli_a 'show ipsec security-associations detail sa-dyn')
 expect_contains "msim: sa-dyn is up" "$out" "Security association: sa-dyn, Interface family: Up"
 sw_sas=$(swanctl_ --list-sas)
-expect_contains "charon: ESP in UDP (NAT-T, kernel-libipsec)" "$sw_sas" "ESP in UDP"
+expect_contains "charon: ESP in UDP (NAT-T, kernel-libipsec)" "$sw_sas" "TUNNEL-in-UDP"
 
 # ---------------------------------------------------------------- 2. main mode, msim initiates
 reset_sas
