@@ -1011,6 +1011,12 @@ void ConfigService::commit(CliSession& s, CommitRequest request, Done done) {
     // committed now (its own changes replayed as a patch, so others' commits are kept).
     std::shared_ptr<Node> cand;
     if (s.mode == EditMode::private_db) {
+        // Junos refuses a confirmed commit of a private candidate (its automatic rollback would undo
+        // other users' commits as well).
+        if (request.confirmed_minutes) {
+            done({"error: You cannot perform this commit operation on a private copy\n", false});
+            return;
+        }
         if (shared_modified_) {
             done({"error: shared configuration database modified\nerror: commit failed\n", false});
             return;

@@ -78,6 +78,9 @@ expect_not_contains "a private change is not in the shared candidate" "$(cli -c 
 # A batch leaves a change in the shared candidate: the private commit is refused.
 out=$(cli -c 'configure; set system host-name shared-dirty'); rc=$?
 expect_status "a batch leaves an uncommitted shared change" 0 "$rc"
+bg 'commit confirmed 1'
+bg_wait "error: You cannot perform this commit operation on a private copy" && pass "no commit confirmed in private mode" || fail "private commit confirmed accepted: $(bg_screen | tail -n 5)"
+expect_not_contains "nothing committed by it" "$(cat "$conf/juniper.conf")" "private.example"
 bg 'commit'
 bg_wait "error: shared configuration database modified" && pass "private commit refused while the shared database is modified" || fail "private commit not refused: $(bg_screen | tail -n 5)"
 cli -c 'configure; rollback 0' >/dev/null  # discard the shared change
