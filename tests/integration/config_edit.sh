@@ -61,6 +61,21 @@ expect_contains "exit from configure exclusive discards" "$out" "warning: Auto r
 expect_contains "and says so" "$out" "warning: discarding uncommitted changes"
 expect_not_contains "nothing left in the shared candidate" "$(cli -c 'configure; show | compare')" "gone.example"
 
+# The same on a terminal: quit asks, yes discards.
+open_bg
+bg 'configure exclusive'
+bg 'set system domain-name asked.example'
+bg 'quit'
+bg_wait "Discard uncommitted changes? [yes,no] (yes)" && pass "quit from configure exclusive asks" || fail "no question: $(bg_screen | tail -n 5)"
+expect_contains "with the Junos lines before the question" "$(bg_screen)" "The configuration has been changed but not committed
+warning: Auto rollback on exiting 'configure exclusive'
+Discard uncommitted changes? [yes,no] (yes)"
+bg 'yes'
+bg_wait "warning: discarding uncommitted changes" && pass "yes discards" || fail "not discarded: $(bg_screen | tail -n 5)"
+bg_wait "Exiting configuration mode" && pass "and leaves configuration mode" || fail "still in configuration mode"
+close_bg
+expect_not_contains "the answered quit left nothing" "$(cli -c 'configure; show | compare')" "asked.example"
+
 ### Two sessions: configure private.
 open_bg
 bg 'configure private'
