@@ -719,6 +719,17 @@ CommandOutcome ConfigService::show_command(CliSession& s, const std::vector<conf
         try {
             path = config::resolve_edit_path(*schema_, s.edit_path, rest);
         } catch (const ConfigError& e) {
+            // `show system host-name`: a leaf shows as its one statement.
+            try {
+                if (!compare) {
+                    const Node* leaf = config::find_leaf_statement(*schema_, candidate(s), s.edit_path, rest);
+                    if (leaf)
+                        out.text =
+                            display == "set" ? config::display_set(*leaf) : config::print_statement(*leaf);
+                    return out;
+                }
+            } catch (const ConfigError&) {
+            }
             out.ok = false;
             out.caret = e.word_index >= 0 && static_cast<size_t>(e.word_index) + first < words.size()
                             ? words[e.word_index + first].offset
@@ -762,8 +773,10 @@ CommandOutcome ConfigService::show_command(CliSession& s, const std::vector<conf
     } else if (display == "inheritance") {
         try {
             Node expanded = config::expand_groups(cand);
+            config::PrintOptions inherited;
+            inherited.inheritance = true;
             if (const Node* e = config::find_path(*schema_, expanded, path))
-                out.text = config::print_text(*e);
+                out.text = config::print_text(*e, inherited);
         } catch (const ConfigError& e) {
             out.text = e.message + "\n";
             out.ok = false;
@@ -830,13 +843,11 @@ CommandOutcome ConfigService::load_command(CliSession& s, const std::vector<conf
     if (std::string("terminal").rfind(source, 0) == 0 && !source.empty()) {
         text = input;
     } else {
-        std::ifstream in(source, std::ios::binary);
-        if (!in) {
-            return {"error: Could not open configuration file: " + source + "\n", false};
+        try {
+            text = config::read_config_file(source);
+        } catch (const ConfigError& e) {
+            return {e.message + "\n", false};
         }
-        std::ostringstream buf;
-        buf << in.rdbuf();
-        text = buf.str();
         file_name = source;
     }
     config::LoadOptions opts;
@@ -1000,6 +1011,12 @@ void ConfigService::commit(CliSession& s, CommitRequest request, Done done) {
     // committed now (its own changes replayed as a patch, so others' commits are kept).
     std::shared_ptr<Node> cand;
     if (s.mode == EditMode::private_db) {
+        // Junos refuses a confirmed commit of a private candidate (its automatic rollback would undo
+        // other users' commits as well).
+        if (request.confirmed_minutes) {
+            done({"error: You cannot perform this commit operation on a private copy\n", false});
+            return;
+        }
         if (shared_modified_) {
             done({"error: shared configuration database modified\nerror: commit failed\n", false});
             return;
@@ -1318,6 +1335,15 @@ std::string ConfigService::show_configuration(const std::vector<std::string>& pa
         try {
             resolved = config::resolve_edit_path(*schema_, {}, join(path));
         } catch (const ConfigError& e) {
+            // `show configuration system host-name`: a leaf shows as its one statement.
+            try {
+                const Node* leaf = config::find_leaf_statement(
+                    *schema_, display == "inheritance" ? expanded_committed_ : committed_, {}, join(path));
+                if (!leaf)
+                    return {};
+                return display == "set" ? config::display_set(*leaf) : config::print_statement(*leaf);
+            } catch (const ConfigError&) {
+            }
             error = e.message;
             return {};
         }
@@ -1343,7 +1369,9 @@ std::string ConfigService::show_configuration(const std::vector<std::string>& pa
         }
         out += "version " + release_string() + ";\n";
     }
-    return out + config::print_text(*node);
+    config::PrintOptions options;
+    options.inheritance = display == "inheritance";
+    return out + config::print_text(*node, options);
 }
 
 std::string ConfigService::show_rollback(int n, std::optional<int> compare_to, std::string& error) const {

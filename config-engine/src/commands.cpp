@@ -480,6 +480,23 @@ const Node* find_path(const Schema& schema, const Node& root, const std::vector<
     return locate(&root, lvl.steps, lvl.steps.size());
 }
 
+const Node* find_leaf_statement(const Schema& schema, const Node& root,
+                                const std::vector<std::string>& edit_path, std::string_view line) {
+    auto words = to_words(split_command(line));
+    if (words.empty())
+        throw ConfigError("syntax error.");
+    Level lvl = level_of(schema, edit_path);
+    size_t consumed = 0;
+    auto steps = detail::walk(schema, *lvl.scope, words, 0, WalkMode::path, &consumed);
+    if (consumed < words.size())
+        throw word_error(words, consumed, "syntax error.");
+    const Step& last = steps.back();
+    if (last.schema->kind != NodeKind::leaf && last.schema->kind != NodeKind::leaf_list)
+        throw word_error(words, last.word, "syntax error.");
+    const Node* base = locate(&root, lvl.steps, lvl.steps.size());
+    return base ? locate(base, steps, steps.size()) : nullptr;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Completion
 

@@ -1,6 +1,9 @@
 #include "msim/config/load.hpp"
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "internal.hpp"
 #include "msim/config/text_format.hpp"
@@ -222,6 +225,24 @@ CommandResult load_config(const Schema& schema, Node& root, LoadMode mode, std::
         }
     }
     return r;
+}
+
+std::string read_config_file(const std::string& path) {
+    const ConfigError cannot("error: Could not open configuration file: " + path);
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) {
+        throw cannot;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw cannot;
+    }
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    if (in.bad()) {
+        throw cannot;
+    }
+    return buf.str();
 }
 
 }  // namespace msim::config

@@ -157,6 +157,15 @@ std::vector<std::string> split_command_list(const std::string& text, bool semico
 
 Cli::Cli(CliOptions options, std::ostream& out, std::ostream& err)
     : options_(std::move(options)), out_(out), err_(err), tree_(make_operational_tree()) {
+    // `configure private` and `configure exclusive` are commands of their own: the tree only describes
+    // the two words, so matching stopped on them with "syntax error, expecting <command>.".
+    for (const auto& c : tree_.completions({"configure"}, "")) {
+        if (c.name == "private" || c.name == "exclusive") {
+            OpCommand mode{{"configure", c.name}, c.help, ""};
+            mode.local = "configure";
+            tree_.add(std::move(mode));
+        }
+    }
     try {
         mgd_ = std::make_unique<ipc::SyncClient>(options_.paths.socket("mgd"), "mgd");
     } catch (const std::exception& e) {
@@ -348,8 +357,8 @@ bool Cli::run_local(const OpCommand& cmd, const std::vector<std::string>& args) 
         return true;
     }
     if (cmd.local == "configure") {
-        std::string mode;
-        if (!args.empty()) {
+        std::string mode = cmd.words.size() > 1 ? cmd.words[1] : "";
+        if (mode.empty() && !args.empty()) {
             if (starts_word("private", args[0]))
                 mode = "private";
             else if (starts_word("exclusive", args[0]))

@@ -69,6 +69,23 @@ TEST_CASE("set: relative to an edit path, and resolve_edit_path") {
     CHECK_THROWS_AS(resolve_edit_path(*t.s, {}, "system host-name"), ConfigError);
 }
 
+TEST_CASE("find_leaf_statement: show of a leaf or leaf-list, relative and abbreviated") {
+    Session t;
+    t.run("set system host-name r1");
+    t.run("set system name-server 10.0.0.1");
+    t.run("set system name-server 10.0.0.2");
+    const Node* leaf = find_leaf_statement(*t.s, t.root, {}, "sys host-name");
+    REQUIRE(leaf != nullptr);
+    CHECK(print_statement(*leaf) == "host-name r1;\n");
+    leaf = find_leaf_statement(*t.s, t.root, {"system"}, "name-server");
+    REQUIRE(leaf != nullptr);
+    CHECK(print_statement(*leaf) == "name-server [ 10.0.0.1 10.0.0.2 ];\n");
+    CHECK(find_leaf_statement(*t.s, t.root, {}, "system domain-name") == nullptr);  // not configured
+    CHECK_THROWS_AS(find_leaf_statement(*t.s, t.root, {}, "system"), ConfigError);  // not a leaf
+    CHECK_THROWS_AS(find_leaf_statement(*t.s, t.root, {}, "system host-nameX"), ConfigError);
+    CHECK_THROWS_AS(find_leaf_statement(*t.s, t.root, {}, "system host-name r1 extra"), ConfigError);
+}
+
 TEST_CASE("set: Junos errors with word index and caret offset") {
     Session t;
     auto e = t.fail("set system services nestconf ssh");

@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "fixture.hpp"
 #include "msim/config/commands.hpp"
 #include "msim/config/diff.hpp"
@@ -195,6 +198,29 @@ TEST_CASE("load merge, override, replace, update; all-or-nothing") {
     CHECK(print_text(root) == "system {\n    host-name fresh;\n}\n");
     load_config(*s, root, LoadMode::update, "system { host-name fresher; }");
     CHECK(print_text(root) == "system {\n    host-name fresher;\n}\n");
+}
+
+TEST_CASE("load FILE: a directory, a missing file are refused; a file is read whole") {
+    const auto dir = std::filesystem::temp_directory_path() / "msim-read-config-file-test";
+    std::filesystem::create_directories(dir);
+    auto message_of = [](const std::string& path) {
+        try {
+            read_config_file(path);
+        } catch (const ConfigError& e) {
+            return e.message;
+        }
+        return std::string("no error");
+    };
+    // A directory opens and reads as nothing: it must not become an empty configuration (load override).
+    CHECK(message_of(dir.string()) == "error: Could not open configuration file: " + dir.string());
+    CHECK(message_of((dir / "missing.conf").string()) ==
+          "error: Could not open configuration file: " + (dir / "missing.conf").string());
+    const auto file = dir / "a.conf";
+    std::ofstream(file, std::ios::binary) << "system {\n    host-name x;\n}\n";
+    CHECK(read_config_file(file.string()) == "system {\n    host-name x;\n}\n");
+    std::ofstream(dir / "empty.conf").flush();
+    CHECK(read_config_file((dir / "empty.conf").string()).empty());
+    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("groups: expansion with priorities, wildcards, inactive dropped") {

@@ -40,6 +40,11 @@ std::vector<std::string> resolve_edit_path(const Schema& schema, const std::vect
 // The node at an edit path, or nullptr if it does not exist (yet).
 const Node* find_path(const Schema& schema, const Node& root, const std::vector<std::string>& path);
 
+// `show <leaf>` (`show system host-name`): the leaf or leaf-list `words` name from `edit_path`, or nullptr
+// when it is not configured. Throws ConfigError like resolve_edit_path when `words` name no leaf.
+const Node* find_leaf_statement(const Schema& schema, const Node& root,
+                                const std::vector<std::string>& edit_path, std::string_view words);
+
 struct Completion {
     char marker = ' ';  // '>' container or list, '+' leaf-list, ' ' leaf, value or placeholder
     std::string name;

@@ -22,4 +22,9 @@ struct LoadOptions {
 CommandResult load_config(const Schema& schema, Node& root, LoadMode mode, std::string_view text,
                           const LoadOptions& options = {});
 
+// Reads the file a `load ... FILE` names. A file that cannot be opened or read, or is not a regular file
+// (a directory would otherwise read as an empty configuration), throws ConfigError
+// "error: Could not open configuration file: FILE".
+std::string read_config_file(const std::string& path);
+
 }  // namespace msim::config
