@@ -30,7 +30,9 @@ std::optional<Crl> CachingCrlFetcher::fetch(const std::string& url) {
     }
     Entry entry{crl, now + negative_timeout_};
     if (crl) {
-        entry.expires = now + refresh_interval_;
+        auto interval = url_refresh_intervals_.find(url);
+        entry.expires =
+            now + (interval != url_refresh_intervals_.end() ? interval->second : refresh_interval_);
         if (auto next = crl->next_update()) {
             entry.expires = std::min(entry.expires, *next);
         }

@@ -6,9 +6,13 @@
 #include <fstream>
 #include <sstream>
 
+#include <boost/asio/post.hpp>
+#include <chrono>
+
 #include "msim/common/xml.hpp"
 #include "msim/pki/certificate_info.hpp"
 #include "msim/pki/info_xml.hpp"
+#include "msim/pki/scep.hpp"
 
 namespace msim::pkid {
 
@@ -295,8 +299,12 @@ PkiSettings read_settings(const config::Node& tree, const std::filesystem::path&
             }
             CaProfileSettings profile;
             profile.ca_identity = value(child(*ca, "ca-identity"));
-            if (const config::Node* enroll = child(*ca, "enrollment"))
+            if (const config::Node* enroll = child(*ca, "enrollment")) {
                 profile.enrollment_url = value(child(*enroll, "url"));
+                profile.enrollment_retry = static_cast<unsigned>(number(child(*enroll, "retry"), 0));
+                profile.enrollment_retry_interval =
+                    static_cast<unsigned>(number(child(*enroll, "retry-interval"), 0));
+            }
             if (const config::Node* rc = child(*ca, "revocation-check")) {
                 const config::Node* crl = child(*rc, "crl");
                 if (child(*rc, "disable")) {
@@ -329,9 +337,39 @@ Pkid::Pkid(Daemon& daemon, std::shared_ptr<const config::Schema> schema)
     : daemon_(daemon),
       owned_(std::move(schema)),
       store_(daemon.paths().certs_dir()),
+      crl_cache_(crl_download_, [] { return pki::Clock::now(); }),
       config_timer_(daemon.io()) {}
 
-Pkid::~Pkid() = default;
+void Pkid::configure_crl_cache() {
+    crl_cache_.clear();
+    crl_cache_.clear_refresh_intervals();
+    crl_cache_.set_negative_timeout(std::chrono::seconds(settings_.cache_timeout_negative));
+    for (const auto& [name, p] : settings_.ca_profiles) {
+        if (!p.revocation.url.empty())
+            crl_cache_.set_refresh_interval_for(p.revocation.url,
+                                                std::chrono::hours(p.refresh_interval_hours));
+    }
+}
+
+Pkid::~Pkid() {
+    stopping_ = true;
+    if (enroll_thread_.joinable())
+        enroll_thread_.join();
+}
+
+void Pkid::run_enrollment(std::function<std::function<void()>()> work) {
+    if (enrolling_.exchange(true))
+        throw RequestError("another certificate enrollment is in progress; try again when it ends");
+    if (enroll_thread_.joinable())
+        enroll_thread_.join();  // the previous one has ended (enrolling_ was false)
+    enroll_thread_ = std::thread([this, work = std::move(work)] {
+        std::function<void()> done = work();
+        boost::asio::post(daemon_.io(), [this, done = std::move(done)] {
+            enrolling_ = false;
+            done();
+        });
+    });
+}
 
 std::map<std::string, pki::RevocationSettings> Pkid::revocation() const {
     std::map<std::string, pki::RevocationSettings> out;
@@ -358,6 +396,7 @@ void Pkid::start() {
             // validate checked the files; apply only takes the settings (a file removed since then does
             // not make the commit fail half-way).
             settings_ = read_settings(tree, root, false);
+            configure_crl_cache();
             owned_.replace(std::move(tree));
             have_configuration_ = true;
             r.reply_ok();
@@ -505,7 +544,8 @@ void Pkid::start() {
            });
     handle("request-pki-ca-certificate-verify", [this, now](const pugi::xml_node& req, ipc::Responder& r) {
         const std::string profile = required(req, "ca-profile");
-        auto result = store_.verify_ca_certificate(profile, now(), settings_.path_length, revocation());
+        auto result =
+            store_.verify_ca_certificate(profile, now(), settings_.path_length, revocation(), &crl_cache_);
         if (!result.ok()) {
             throw RequestError("CA certificate " + profile + " verification failed: " + result.reason);
         }
@@ -515,7 +555,8 @@ void Pkid::start() {
     });
     handle("request-pki-local-certificate-verify", [this, now](const pugi::xml_node& req, ipc::Responder& r) {
         const std::string id = required(req, "certificate-id");
-        auto result = store_.verify_local_certificate(id, now(), settings_.path_length, revocation());
+        auto result =
+            store_.verify_local_certificate(id, now(), settings_.path_length, revocation(), &crl_cache_);
         if (!result.ok()) {
             throw RequestError("Local certificate " + id + " verification failed: " + result.reason);
         }
@@ -523,14 +564,172 @@ void Pkid::start() {
         results(doc, "pki-verify-results", "Local certificate " + id + " verification success");
         r.reply(doc);
     });
-    for (const char* rpc : {"request-pki-ca-certificate-enroll", "request-pki-local-certificate-enroll",
-                            "request-security-certificate-enroll"}) {
-        handle(rpc, [](const pugi::xml_node&, ipc::Responder&) {
-            throw RequestError(
-                "certificate enrollment (SCEP) is not available on this router yet; load certificates "
-                "with request security pki local-certificate load / ca-certificate load");
+    // ---- SCEP enrollment (RFC 8894), on the enrollment thread ----
+    // The profile's enrollment url and ca-identity, checked on the I/O thread.
+    auto enrollment_of = [this, require_profile](const std::string& profile) {
+        pki::check_object_name(profile, "CA profile");
+        require_profile(profile);
+        const CaProfileSettings& p = settings_.ca_profiles.at(profile);
+        if (p.enrollment_url.empty())
+            throw RequestError("CA profile " + profile + " has no enrollment url");
+        return p;
+    };
+    handle("request-pki-ca-certificate-enroll", [this, now, enrollment_of](const pugi::xml_node& req,
+                                                                           ipc::Responder& r) {
+        const std::string profile = required(req, "ca-profile");
+        const CaProfileSettings p = enrollment_of(profile);
+        const bool confirmed = static_cast<bool>(req.child("confirmed"));
+        const std::string expected_sha1 = req.child_value("sha1-fingerprint");
+        daemon_.log().log("pkid: SCEP GetCACert for CA profile " + profile + " from " + p.enrollment_url);
+        run_enrollment([this, p, profile, confirmed, expected_sha1, r, now]() -> std::function<void()> {
+            std::vector<pki::Certificate> certs;
+            std::string error;
+            try {
+                certs =
+                    pki::scep_get_ca_cert(p.enrollment_url, p.ca_identity.empty() ? profile : p.ca_identity);
+            } catch (const std::exception& e) {
+                error = e.what();
+            }
+            return [this, certs, error, profile, confirmed, r, now] {
+                if (!error.empty()) {
+                    daemon_.log().log("pkid: SCEP GetCACert for CA profile " + profile + " failed: " + error);
+                    r.error("CA certificate enrollment for profile " + profile + " failed: " + error);
+                    return;
+                }
+                const pki::Certificate& ca = certs.front();
+                pugi::xml_document doc;
+                auto res = doc.append_child("pki-ca-certificate-results");
+                xml::append_text(res, "ca-profile", profile);
+                xml::append_text(res, "sha1-fingerprint", ca.sha1_fingerprint());
+                xml::append_text(res, "md5-fingerprint", ca.md5_fingerprint());
+                if (!confirmed) {
+                    xml::append_text(res, "confirm-question",
+                                     "Do you want to load this CA certificate ? [yes,no] (no) ");
+                    r.reply(doc);
+                    return;
+                }
+                try {
+                    store_.store_ca_certificate(profile, ca, now());
+                } catch (const std::exception& e) {
+                    r.error(e.what());
+                    return;
+                }
+                daemon_.log().log("pkid: CA certificate for profile " + profile + " enrolled (SCEP)");
+                xml::append_text(res, "message",
+                                 "CA certificate for profile " + profile + " loaded successfully");
+                r.reply(doc);
+            };
         });
-    }
+    });
+    handle("request-pki-local-certificate-enroll", [this, now, enrollment_of](const pugi::xml_node& req,
+                                                                              ipc::Responder& r) {
+        const std::string profile = required(req, "ca-profile");
+        const std::string id = required(req, "certificate-id");
+        const CaProfileSettings p = enrollment_of(profile);
+        auto key = store_.key_pair(id);
+        if (key.algorithm() != pki::KeyAlgorithm::rsa)
+            throw RequestError("key pair " + id + " is not RSA: SCEP enrollment needs an RSA key pair");
+        if (!store_.has_ca_certificate(profile))
+            throw RequestError("no CA certificate is loaded for CA profile " + profile +
+                               " (request security pki ca-certificate enroll ca-profile " + profile + ")");
+        const pki::Certificate ca = store_.ca_certificate(profile);
+        pki::RequestParams params{required(req, "subject"), alternative_names(req),
+                                  std::string(required(req, "challenge-password"))};
+        const pki::CertificateRequest request = pki::create_certificate_request(key, params);
+        daemon_.log().log("pkid: SCEP enrollment of local certificate " + id + " with CA profile " + profile +
+                          " started (" + p.enrollment_url + ")");
+        run_enrollment([this, p, profile, id, key, request, ca, r, now]() -> std::function<void()> {
+            // Progress frames keep the CLI's and mgd's silence timeouts from expiring during a long
+            // enrollment and tell the operator what happens.
+            auto progress = [this, r](const std::string& text) {
+                boost::asio::post(daemon_.io(), [r, text] {
+                    pugi::xml_document d;
+                    xml::append_text(d.append_child("pki-enroll-progress"), "message", text);
+                    r.progress(d.document_element());
+                });
+            };
+            std::optional<pki::ScepResult> result;
+            std::string error;
+            unsigned polls = 0;
+            try {
+                pki::ScepEnrollment e;
+                e.url = p.enrollment_url;
+                e.capabilities = pki::scep_get_ca_caps(e.url);
+                // RA certificates come with the CA's; the CA must be the one loaded for the profile.
+                e.ca_certificates =
+                    pki::scep_get_ca_cert(e.url, p.ca_identity.empty() ? profile : p.ca_identity);
+                if (e.ca_certificates.front().sha1_fingerprint() != ca.sha1_fingerprint())
+                    throw RequestError(
+                        "the SCEP server's CA certificate is not the one loaded for CA "
+                        "profile " +
+                        profile);
+                progress("Sending the certificate request to " + e.url);
+                result = pki::scep_pkcs_req(e, key, request);
+                while (result->status == pki::ScepStatus::pending && polls < p.enrollment_retry &&
+                       !stopping_) {
+                    progress("The CA has not issued the certificate yet; retrying in " +
+                             std::to_string(p.enrollment_retry_interval) + " seconds (" +
+                             std::to_string(polls + 1) + " of " + std::to_string(p.enrollment_retry) + ")");
+                    const auto start = std::chrono::steady_clock::now();
+                    const auto until = start + std::chrono::seconds(p.enrollment_retry_interval);
+                    auto next_note = start + std::chrono::seconds(5);
+                    while (std::chrono::steady_clock::now() < until && !stopping_) {
+                        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                        if (std::chrono::steady_clock::now() >= next_note) {
+                            progress("Waiting to poll the CA");
+                            next_note += std::chrono::seconds(5);
+                        }
+                    }
+                    ++polls;
+                    result = pki::scep_get_cert_initial(e, key, request, result->transaction_id);
+                }
+            } catch (const std::exception& ex) {
+                error = ex.what();
+            }
+            return [this, result, error, profile, id, r, now, polls] {
+                const std::string what = "Local certificate " + id + " enrollment with CA profile " + profile;
+                if (!error.empty()) {
+                    daemon_.log().log("pkid: " + what + " failed: " + error);
+                    r.error(what + " failed: " + error);
+                    return;
+                }
+                if (result->status == pki::ScepStatus::failure) {
+                    daemon_.log().log("pkid: " + what + " rejected by the CA (" + result->fail_info + ")");
+                    r.error(what + " rejected by the CA (failInfo " + result->fail_info +
+                            "); check the challenge password");
+                    return;
+                }
+                if (result->status == pki::ScepStatus::pending) {
+                    daemon_.log().log("pkid: " + what + " still pending after " + std::to_string(polls) +
+                                      " polls");
+                    r.error(what + " is still pending at the CA after " + std::to_string(polls) +
+                            " retries (enrollment retry / retry-interval)");
+                    return;
+                }
+                try {
+                    const auto der = result->certificate->to_der();
+                    store_.load_local_certificate(id, der, now());
+                } catch (const std::exception& e) {
+                    r.error(what + ": the issued certificate cannot be loaded: " + e.what());
+                    return;
+                }
+                daemon_.log().log("pkid: " + what + " succeeded");
+                pugi::xml_document doc;
+                auto res = results(doc, "pki-enroll-results",
+                                   "Received following certificates:\n  Certificate: " +
+                                       result->certificate->subject_string() +
+                                       "\n  Issuer: " + result->certificate->issuer_string() +
+                                       "\nLocal certificate " + id + " loaded successfully");
+                xml::append_text(res, "certificate-id", id);
+                r.reply(doc);
+            };
+        });
+    });
+    handle("request-security-certificate-enroll", [](const pugi::xml_node&, ipc::Responder&) {
+        throw RequestError(
+            "the M-series form of certificate enrollment is not available yet; use request security pki "
+            "ca-certificate enroll / local-certificate enroll scep");
+    });
 
     // ---- clear security pki … ----
     // Without a name, every object of that kind goes (as Junos' `clear security pki key-pair all`).
@@ -714,7 +913,7 @@ void Pkid::start() {
                                     : pki::DnMatch::container;
             v.identity = identity;
         }
-        auto result = pki::validate_certificate(v, now());
+        auto result = pki::validate_certificate(v, now(), &crl_cache_);
         verdict(std::string(pki::to_string(result.status)), result.reason);
         if (!result.anchor_profile.empty())
             xml::append_text(res, "ca-profile", result.anchor_profile);
@@ -778,6 +977,7 @@ void Pkid::fetch_configuration() {
         try {
             owned_.load(reply.root().child("configuration-text").child_value("configuration-output"));
             settings_ = read_settings(owned_.tree(), daemon_.paths().root, false);
+            configure_crl_cache();
             have_configuration_ = true;
             daemon_.log().log("pkid: " + std::to_string(settings_.ca_profiles.size()) +
                               " CA profiles in the configuration");

@@ -477,7 +477,14 @@ TEST_CASE("pkid: PKI requests from the CLI, kmd's RPCs, and a restart keeps ever
     CHECK(contains(cli(*client, "request security key-pair big size 4096"), "error: invalid key size 4096"));
     CHECK(contains(cli(*client, "request security key-pair d1 type ecdsa"), "error: invalid key type"));
     CHECK(contains(cli(*client, "request security certificate enroll filename l subject c=uk,o=london"),
-                   "error: certificate enrollment (SCEP) is not available"));
+                   "error: the M-series form of certificate enrollment is not available yet"));
+    // SCEP enrollment: what is checked before anything goes to the network.
+    CHECK(contains(cli(*client, "request security pki ca-certificate enroll ca-profile lab"),
+                   "error: CA profile lab has no enrollment url"));
+    CHECK(contains(cli(*client,
+                       "request security pki local-certificate enroll scep ca-profile nosuch "
+                       "certificate-id r1 challenge-password x subject CN=x domain-name x.net"),
+                   "error: CA profile nosuch is not configured"));
 
     // A restart of pkid: everything is still there.
     client.reset();

@@ -27,6 +27,12 @@ class CachingCrlFetcher : public CrlFetcher {
 
     void set_refresh_interval(std::chrono::seconds interval) { refresh_interval_ = interval; }
     void set_negative_timeout(std::chrono::seconds timeout) { negative_timeout_ = timeout; }
+    // A CA profile's `crl url` is refreshed per that profile's `refresh-interval`; other URLs (CDPs) use
+    // the default set above.
+    void set_refresh_interval_for(const std::string& url, std::chrono::seconds interval) {
+        url_refresh_intervals_[url] = interval;
+    }
+    void clear_refresh_intervals() { url_refresh_intervals_.clear(); }
     void clear() { entries_.clear(); }
     std::size_t size() const { return entries_.size(); }
 
@@ -41,6 +47,7 @@ class CachingCrlFetcher : public CrlFetcher {
     std::chrono::seconds refresh_interval_;
     std::chrono::seconds negative_timeout_;
     std::map<std::string, Entry> entries_;
+    std::map<std::string, std::chrono::seconds> url_refresh_intervals_;
 };
 
 }  // namespace msim::pki

@@ -6,16 +6,21 @@
 // RPC with its XML).
 #pragma once
 
+#include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "msim/common/daemon.hpp"
 #include "msim/config/owned_configuration.hpp"
 #include "msim/pki/certificate_store.hpp"
+#include "msim/pki/crl_cache.hpp"
+#include "msim/pki/crl_download.hpp"
 
 namespace msim::pkid {
 
@@ -25,6 +30,8 @@ struct CaProfileSettings {
     pki::RevocationSettings revocation;
     unsigned refresh_interval_hours = 24;
     std::string enrollment_url;
+    unsigned enrollment_retry = 0;           // enrollment retry: CertPoll attempts while PENDING
+    unsigned enrollment_retry_interval = 0;  // enrollment retry-interval, seconds
 };
 
 struct PkiSettings {
@@ -67,11 +74,24 @@ class Pkid {
   private:
     void fetch_configuration();
     std::map<std::string, pki::RevocationSettings> revocation() const;
+    // After a configuration change: the CRL cache forgets what it holds and takes the new intervals.
+    void configure_crl_cache();
+    // SCEP enrollment: `work` runs on the enrollment thread (network only, no store access); what it
+    // returns runs back on the daemon's I/O thread. One enrollment at a time; a second one is refused.
+    void run_enrollment(std::function<std::function<void()>()> work);
+    bool stopping() const { return stopping_; }
 
     Daemon& daemon_;
     config::OwnedConfiguration owned_;
     pki::CertificateStore store_;
     PkiSettings settings_;
+    // CRL download for validation (HTTP/LDAP, blocking, bounded to 5 s and 4 MiB per URL) behind the
+    // refresh-interval / cache-timeout-negative cache.
+    pki::CurlCrlFetcher crl_download_;
+    pki::CachingCrlFetcher crl_cache_;
+    std::thread enroll_thread_;
+    std::atomic<bool> enrolling_{false};
+    std::atomic<bool> stopping_{false};
     bool have_configuration_ = false;
     boost::asio::steady_timer config_timer_;
 };
