@@ -135,7 +135,7 @@ mode=$(stat -c %a "$R/var/etc/ikecert/batt" 2>/dev/null)
 expect_status "the key pair file is mode 0600" 600 "$mode"
 out=$(run -c 'request security certificate enroll filename l subject c=uk,o=london'); rc=$?
 expect_status "enrollment is refused" 1 "$rc"
-expect_contains "saying it is not available" "$out" "certificate enrollment (SCEP) is not available"
+expect_contains "saying it is not available" "$out" "form of certificate enrollment is not available yet"
 
 # A pkid restart keeps everything.
 old=$(daemon_pid r1 pkid)
