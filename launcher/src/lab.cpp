@@ -20,6 +20,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "msim/common/ipc/sync_client.hpp"
 #include "msim/common/paths.hpp"
@@ -368,6 +369,30 @@ void check_interrupted() {
         throw LabFailure("interrupted");
 }
 
+std::string router_port_state(const Endpoint& e, bool router_running);
+
+// Waits (bounded) until pfed has every wired router port: chassisd brings PICs online and pfed creates their
+// interfaces shortly after a router starts, and a lab that is "up" must be capturable and pingable at once.
+// Returns the ports still missing when the time ran out.
+std::vector<std::string> wait_for_router_ports(const LabState& state, std::chrono::seconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    std::vector<std::string> missing;
+    for (;;) {
+        missing.clear();
+        for (const auto& l : state.links)
+            for (const auto& e : l.endpoints)
+                if (!state.host(e.node)) {
+                    const auto port = router_port_state(e, true);
+                    if (port != "up" && port != "down")
+                        missing.push_back(e.text());
+                }
+        if (missing.empty() || std::chrono::steady_clock::now() >= deadline)
+            return missing;
+        check_interrupted();
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+}
+
 int lab_up(const std::string& file) {
     const auto t0 = std::chrono::steady_clock::now();
     LabFile lab;
@@ -505,6 +530,12 @@ int lab_up(const std::string& file) {
                 throw LabFailure(failed);
         }
         check_interrupted();
+        if (const auto missing = wait_for_router_ports(state, std::chrono::seconds(30)); !missing.empty()) {
+            std::string list;
+            for (const auto& m : missing)
+                list += "  " + m + "\n";
+            throw LabFailure("router ports that pfed did not create within 30 s:\n" + list);
+        }
         state.phase = "up";
         write_text(state_path(lab.name), lab::state_text(state));
     } catch (const std::exception& e) {
