@@ -269,7 +269,8 @@ PkiSettings read_settings(const config::Node& tree, const std::filesystem::path&
             CaProfileSettings profile;
             profile.ca_identity = value(child(*ca, "ca-name"));
             profile.enrollment_url = value(child(*ca, "enrollment-url"));
-            profile.revocation.url = value(child(*ca, "ldap-url"));
+            if (const std::string ldap = value(child(*ca, "ldap-url")); !ldap.empty())
+                profile.revocation.urls.push_back(ldap);
             for (const char* statement : {"file", "crl"}) {
                 const std::string file = value(child(*ca, statement));
                 if (file.empty() || !check)
@@ -315,9 +316,8 @@ PkiSettings read_settings(const config::Node& tree, const std::filesystem::path&
                     profile.revocation.enabled = false;
                 }
                 if (crl) {
-                    auto urls = children(*crl, "url");
-                    if (!urls.empty())
-                        profile.revocation.url = value(urls.front());
+                    for (const config::Node* url : children(*crl, "url"))
+                        profile.revocation.urls.push_back(value(url));
                     profile.refresh_interval_hours =
                         static_cast<unsigned>(number(child(*crl, "refresh-interval"), 24));
                     // `disable on-download-failure` (flattened in the schema)
@@ -345,9 +345,8 @@ void Pkid::configure_crl_cache() {
     crl_cache_.clear_refresh_intervals();
     crl_cache_.set_negative_timeout(std::chrono::seconds(settings_.cache_timeout_negative));
     for (const auto& [name, p] : settings_.ca_profiles) {
-        if (!p.revocation.url.empty())
-            crl_cache_.set_refresh_interval_for(p.revocation.url,
-                                                std::chrono::hours(p.refresh_interval_hours));
+        for (const auto& url : p.revocation.urls)
+            crl_cache_.set_refresh_interval_for(url, std::chrono::hours(p.refresh_interval_hours));
     }
 }
 

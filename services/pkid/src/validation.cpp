@@ -378,10 +378,7 @@ ValidationResult validate_certificate(const ValidationRequest& request, TimePoin
             if (have) {
                 continue;
             }
-            std::vector<std::string> urls;
-            if (!revocation.url.empty()) {
-                urls.push_back(revocation.url);
-            }
+            std::vector<std::string> urls = revocation.urls;
             for (auto& cdp : chain[depth].crl_distribution_points()) {
                 urls.push_back(std::move(cdp));
             }

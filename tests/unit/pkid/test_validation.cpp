@@ -253,7 +253,7 @@ TEST_CASE_FIXTURE(Hierarchy,
 
     fetcher.asked.clear();
     fetcher.served.insert_or_assign("ldap://ldap.lab/cn=Sub", make_crl(sub, {peer.certificate}));
-    r.trusted[0].revocation.url = "ldap://ldap.lab/cn=Sub";
+    r.trusted[0].revocation.urls = {"ldap://ldap.lab/cn=Sub"};
     ValidationResult revoked = validate_certificate(r, reference_time(), &fetcher);
     CHECK(revoked.status == ValidationStatus::revoked);
     REQUIRE(!fetcher.asked.empty());
@@ -263,6 +263,21 @@ TEST_CASE_FIXTURE(Hierarchy,
     fetcher.asked.clear();
     CHECK(validate_certificate(request(), reference_time(), &fetcher).ok());
     CHECK(fetcher.asked.empty());
+}
+
+TEST_CASE_FIXTURE(Hierarchy, "CRL fetcher: several profile URLs are tried in configured order") {
+    MapFetcher fetcher;
+    // The first URL serves nothing, the second a CRL of the wrong issuer, the third the right one.
+    fetcher.served.insert_or_assign("http://b.lab/wrong.crl", make_crl(root, {}));
+    fetcher.served.insert_or_assign("http://c.lab/sub.crl", make_crl(sub, {peer.certificate}));
+    ValidationRequest r = request();
+    r.crls = {make_crl(root, {})};
+    r.trusted[0].revocation.urls = {"http://a.lab/none.crl", "http://b.lab/wrong.crl",
+                                    "http://c.lab/sub.crl"};
+    ValidationResult result = validate_certificate(r, reference_time(), &fetcher);
+    CHECK(result.status == ValidationStatus::revoked);
+    CHECK(fetcher.asked == std::vector<std::string>{"http://a.lab/none.crl", "http://b.lab/wrong.crl",
+                                                    "http://c.lab/sub.crl"});
 }
 
 TEST_CASE_FIXTURE(Hierarchy, "CRL download failure: fail closed with the reason, fail open when configured") {

@@ -18,7 +18,9 @@ namespace msim::pki {
 struct RevocationSettings {
     bool enabled = true;                     // `revocation-check disable` sets false
     bool allow_on_download_failure = false;  // `crl disable on-download-failure`: fail open
-    std::string url;                         // `crl url`: tried before the certificate's CDP (seed 003)
+    // `crl url` (up to three, in configured order; the M-series `ldap-url`): tried, in order, before the
+    // certificate's own CRL distribution points (seed 003). The first CRL that names the issuer is used.
+    std::vector<std::string> urls;
 };
 
 // A CA certificate from local storage with the profile it was loaded for. Every one is a trust anchor:
