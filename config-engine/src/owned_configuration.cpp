@@ -1,5 +1,6 @@
 #include "msim/config/owned_configuration.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "msim/config/commands.hpp"
@@ -37,7 +38,24 @@ Node OwnedConfiguration::with_changes(const pugi::xml_node& changes_or_parent) c
         for (std::string w; words >> w;) {
             path.push_back(w);
         }
-        const Node* statement = path.empty() ? nullptr : find_path(*schema_, snippet, path);
+        // Walked by path words rather than find_path(): a change may name a leaf (e.g. `security
+        // certificates path-length`), which is not an edit level.
+        const Node* statement = nullptr;
+        for (const Node* n = &snippet; n && !statement && !path.empty();) {
+            const Node* next = nullptr;
+            for (const auto& c : n->children()) {
+                const auto words = c->path_words();
+                if (words == path) {
+                    statement = c.get();
+                    break;
+                }
+                if (words.size() < path.size() && std::equal(words.begin(), words.end(), path.begin())) {
+                    next = c.get();
+                    break;
+                }
+            }
+            n = next;
+        }
         if (!statement || statement->is_root()) {
             continue;
         }

@@ -73,3 +73,29 @@ TEST_CASE("owned configuration: a change that does not parse is an error, not a 
     CHECK_THROWS(owned.with_changes(doc.document_element()));
     CHECK(owned.tree().children().empty());
 }
+
+TEST_CASE("owned configuration: a change may name a leaf outside any list entry") {
+    OwnedConfiguration owned(project_schema());
+    owned.load("");
+    pugi::xml_document doc;
+    auto list = doc.append_child("configuration-changes");
+    add_change(list, "create", "security certificates path-length",
+               "security {\n    certificates {\n        path-length 10;\n    }\n}\n");
+    add_change(list, "create", "security certificates enrollment-retry",
+               "security {\n    certificates {\n        enrollment-retry 2;\n    }\n}\n");
+    Node after = owned.with_changes(doc.document_element());
+    CHECK(print_text(after).find("path-length 10;") != std::string::npos);
+    CHECK(print_text(after).find("enrollment-retry 2;") != std::string::npos);
+    owned.replace(after);
+
+    pugi::xml_document doc2;
+    auto list2 = doc2.append_child("configuration-changes");
+    add_change(list2, "modify", "security certificates path-length",
+               "security {\n    certificates {\n        path-length 4;\n    }\n}\n");
+    add_change(list2, "delete", "security certificates enrollment-retry",
+               "security {\n    certificates {\n        enrollment-retry 2;\n    }\n}\n");
+    const std::string text = print_text(owned.with_changes(doc2.document_element()));
+    CHECK(text.find("path-length 4;") != std::string::npos);
+    CHECK(text.find("path-length 10;") == std::string::npos);
+    CHECK(text.find("enrollment-retry") == std::string::npos);
+}
