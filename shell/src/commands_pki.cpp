@@ -330,15 +330,23 @@ void add_pki_commands(CommandTree& tree) {
                         "Enroll a local certificate with SCEP", "request-pki-local-certificate-enroll",
                         message_of, s, false, enroll_progress);
     }
+    // ---- request security certificate enroll … (M-series, seed 002: files in var/etc/ikecert) ----
+    // The CA form names `ca-file`, `ca-name` and `url`; the local form `subject`, `certification-authority`
+    // and `key-file`. pkid tells them apart and checks what each needs.
     {
-        OpCommand enroll{{"request", "security", "certificate", "enroll"},
-                         "Enroll a certificate online (SCEP)",
-                         "request-security-certificate-enroll",
-                         message_of};
-        enroll.takes_args = true;
-        enroll.args_help = "<options>";
-        enroll.fill = [](pugi::xml_node, const std::vector<std::string>&) { return std::string(); };
-        tree.add(enroll);
+        Syntax s{{{"filename", "File to store the result in (var/etc/ikecert)", K::value, true},
+                  {"ca-file", "Name of the CA certificate file", K::value},
+                  {"ca-name", "CA identity to request the certificate of", K::value},
+                  {"url", "URL of the SCEP server", K::value},
+                  {"subject", "Subject of the certificate, e.g. c=us,o=x", K::value},
+                  {"alternative-subject", "IP address for the subjectAltName", K::value},
+                  {"certification-authority", "Configured certification-authority profile", K::value},
+                  {"key-file", "Key pair file (request security key-pair)", K::value},
+                  {"domain-name", "Domain name for the subjectAltName", K::value},
+                  {"encoding", "File encoding (binary, pem)", K::value}}};
+        add_with_syntax(tree, {"request", "security", "certificate", "enroll"},
+                        "Enroll a certificate online (SCEP)", "request-security-certificate-enroll",
+                        message_of, s, false);
     }
 
     // ---- request security key-pair NAME [size N] [type rsa|dsa] (M-series, files in var/etc/ikecert) ----

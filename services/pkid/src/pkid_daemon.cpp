@@ -238,6 +238,7 @@ PkiSettings read_settings(const config::Node& tree, const std::filesystem::path&
         s.cache_timeout_negative =
             static_cast<std::uint32_t>(number(child(*certs, "cache-timeout-negative"), 20));
         s.maximum_certificates = number(child(*certs, "maximum-certificates"), s.maximum_certificates);
+        s.enrollment_retry = static_cast<unsigned>(number(child(*certs, "enrollment-retry"), 0));
         if (s.path_length < 2 || s.path_length > 15) {
             throw PkiConfigError("[edit security certificates]", "path-length must be 2..15");
         }
@@ -269,6 +270,9 @@ PkiSettings read_settings(const config::Node& tree, const std::filesystem::path&
             CaProfileSettings profile;
             profile.ca_identity = value(child(*ca, "ca-name"));
             profile.enrollment_url = value(child(*ca, "enrollment-url"));
+            profile.ca_file = value(child(*ca, "file"));
+            profile.pem_encoding = value(child(*ca, "encoding")) == "pem";
+            profile.enrollment_retry = s.enrollment_retry;
             if (const std::string ldap = value(child(*ca, "ldap-url")); !ldap.empty())
                 profile.revocation.urls.push_back(ldap);
             for (const char* statement : {"file", "crl"}) {
@@ -724,10 +728,144 @@ void Pkid::start() {
             };
         });
     });
-    handle("request-security-certificate-enroll", [](const pugi::xml_node&, ipc::Responder&) {
-        throw RequestError(
-            "the M-series form of certificate enrollment is not available yet; use request security pki "
-            "ca-certificate enroll / local-certificate enroll scep");
+    // ---- the M-series family: request security certificate enroll … (seed 002) ----
+    // As on the M-series, the command only starts the enrollment: the reply echoes the parameters and points
+    // to the kmd log, where the progress and the outcome appear (pkid appends to var/log/kmd with its own
+    // tag; Logger's single O_APPEND writes keep kmd's and pkid's lines whole). The result is a file in
+    // var/etc/ikecert: the CA certificate (CA form) or the issued local certificate (local form), DER for
+    // `encoding binary` (the default), PEM for `encoding pem`.
+    handle("request-security-certificate-enroll", [this](const pugi::xml_node& req, ipc::Responder& r) {
+        const std::string filename = required(req, "filename");
+        pki::check_object_name(filename, "file name");
+        const std::string encoding = req.child_value("encoding");
+        if (!encoding.empty() && encoding != "binary" && encoding != "pem")
+            throw RequestError("invalid encoding " + encoding + ": expecting binary or pem");
+        const bool local_form = req.child("certification-authority") || req.child("subject");
+        const auto dir = ikecert_dir(daemon_.paths().root);
+        const auto out = dir / filename;
+        auto kmd_log =
+            std::make_shared<Logger>(daemon_.paths().log_dir() / "kmd", daemon_.log().host(), "pkid");
+        auto save = [out](const pki::Certificate& cert, bool pem) {
+            const auto der = cert.to_der();
+            write_file(out, pem ? cert.to_pem() : std::string(der.begin(), der.end()), 0644);
+        };
+        std::string echo;
+        if (!local_form) {
+            const std::string url = required(req, "url");
+            const std::string ca_name = required(req, "ca-name");
+            const std::string ca_file = required(req, "ca-file");
+            const bool pem = encoding == "pem";
+            echo = "URL: " + url + " CA name: " + ca_name + " CA file: " + ca_file +
+                   " Encoding: " + (pem ? "pem" : "binary") + "\n";
+            run_enrollment([this, url, ca_name, filename, pem, save, kmd_log]() -> std::function<void()> {
+                std::string outcome;
+                try {
+                    kmd_log->log("CA certificate enrollment: GetCACert for " + ca_name + " from " + url);
+                    const auto certs = pki::scep_get_ca_cert(url, ca_name);
+                    save(certs.front(), pem);
+                    outcome = "CA certificate enrollment: received CA certificate " +
+                              certs.front().subject_string() + " (sha1 " + certs.front().sha1_fingerprint() +
+                              "), saved to " + filename;
+                } catch (const std::exception& e) {
+                    outcome = "CA certificate enrollment from " + url + " failed: " + e.what();
+                }
+                return [this, outcome, kmd_log] {
+                    kmd_log->log(outcome);
+                    daemon_.log().log("pkid: " + outcome);
+                };
+            });
+        } else {
+            const std::string profile_name = required(req, "certification-authority");
+            const std::string subject = required(req, "subject");
+            const std::string key_file = required(req, "key-file");
+            auto it = settings_.ca_profiles.find(profile_name);
+            if (it == settings_.ca_profiles.end())
+                throw RequestError("certification-authority " + profile_name + " is not configured");
+            const CaProfileSettings p = it->second;
+            if (p.enrollment_url.empty())
+                throw RequestError("certification-authority " + profile_name + " has no enrollment-url");
+            if (p.ca_file.empty())
+                throw RequestError("certification-authority " + profile_name +
+                                   " has no file (the CA certificate; request security certificate enroll "
+                                   "... ca-file ... first)");
+            pki::check_object_name(key_file, "key file name");
+            std::error_code ec;
+            if (!std::filesystem::is_regular_file(dir / key_file, ec))
+                throw RequestError("key file " + key_file + " does not exist (request security key-pair " +
+                                   key_file + ")");
+            if (!std::filesystem::is_regular_file(dir / p.ca_file, ec))
+                throw RequestError("CA certificate file " + p.ca_file + " of certification-authority " +
+                                   profile_name + " does not exist");
+            auto key = pki::KeyPair::from_private_pem(read_file(dir / key_file));
+            if (key.algorithm() != pki::KeyAlgorithm::rsa)
+                throw RequestError("key file " + key_file + " is not RSA: SCEP enrollment needs an RSA key");
+            const pki::Certificate ca = pki::Certificate::from_bytes(bytes_of(read_file(dir / p.ca_file)));
+            pki::AlternativeNames names;
+            if (auto d = std::string(req.child_value("domain-name")); !d.empty())
+                names.domain_names.push_back(d);
+            if (auto a = std::string(req.child_value("alternative-subject")); !a.empty())
+                names.ip_addresses.push_back(a);
+            const pki::CertificateRequest request =
+                pki::create_certificate_request(key, pki::RequestParams{subject, names, std::nullopt});
+            const bool pem = encoding.empty() ? p.pem_encoding : encoding == "pem";
+            const std::string ca_identity = p.ca_identity.empty() ? profile_name : p.ca_identity;
+            echo = "CA name: " + ca_identity + " CA file: " + p.ca_file +
+                   "\nlocal pub/private key pair: " + key_file + "\nsubject: " + subject +
+                   " domain name: " + req.child_value("domain-name") +
+                   "\nalternative subject: " + req.child_value("alternative-subject") +
+                   "\nEncoding: " + (pem ? "pem" : "binary") + "\n";
+            run_enrollment([this, p, ca_identity, ca, key, request, filename, pem, save,
+                            kmd_log]() -> std::function<void()> {
+                std::string outcome;
+                try {
+                    pki::ScepEnrollment e;
+                    e.url = p.enrollment_url;
+                    e.capabilities = pki::scep_get_ca_caps(e.url);
+                    e.ca_certificates = pki::scep_get_ca_cert(e.url, ca_identity);
+                    if (e.ca_certificates.front().sha1_fingerprint() != ca.sha1_fingerprint())
+                        throw RequestError("the SCEP server's CA certificate is not the one in file " +
+                                           p.ca_file);
+                    kmd_log->log("Local certificate enrollment: sending the certificate request to " + e.url);
+                    auto result = pki::scep_pkcs_req(e, key, request);
+                    // M-series profiles have no retry-interval: poll every 30 s, `enrollment-retry` times.
+                    for (unsigned polls = 0; result.status == pki::ScepStatus::pending &&
+                                             polls < p.enrollment_retry && !stopping_;
+                         ++polls) {
+                        kmd_log->log(
+                            "Local certificate enrollment: pending at the CA; polling again in 30 s (" +
+                            std::to_string(polls + 1) + " of " + std::to_string(p.enrollment_retry) + ")");
+                        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+                        while (std::chrono::steady_clock::now() < until && !stopping_)
+                            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                        result = pki::scep_get_cert_initial(e, key, request, result.transaction_id);
+                    }
+                    if (result.status == pki::ScepStatus::failure)
+                        outcome = "Local certificate enrollment rejected by the CA (failInfo " +
+                                  result.fail_info + ")";
+                    else if (result.status == pki::ScepStatus::pending)
+                        outcome = "Local certificate enrollment still pending at the CA (enrollment-retry " +
+                                  std::to_string(p.enrollment_retry) + ")";
+                    else {
+                        save(*result.certificate, pem);
+                        outcome = "Local certificate enrollment succeeded: received " +
+                                  result.certificate->subject_string() + " issued by " +
+                                  result.certificate->issuer_string() + ", saved to " + filename;
+                    }
+                } catch (const std::exception& ex) {
+                    outcome = std::string("Local certificate enrollment failed: ") + ex.what();
+                }
+                return [this, outcome, kmd_log] {
+                    kmd_log->log(outcome);
+                    daemon_.log().log("pkid: " + outcome);
+                };
+            });
+        }
+        pugi::xml_document doc;
+        results(doc, "security-certificate-enroll-results",
+                echo +
+                    "Certificate enrollment has started. To see the certificate enrollment status, check\n"
+                    "the key management process (kmd) log file at /var/log/kmd.");
+        r.reply(doc);
     });
 
     // ---- clear security pki … ----

@@ -24,6 +24,7 @@ class Logger {
     void error(std::string_view message);
 
     void set_host(std::string host) { host_ = std::move(host); }
+    const std::string& host() const { return host_; }
     const std::filesystem::path& file() const { return file_; }
 
     // "Nov 23 01:40:00" in local time, the syslog timestamp.

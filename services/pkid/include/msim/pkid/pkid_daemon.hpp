@@ -32,6 +32,8 @@ struct CaProfileSettings {
     std::string enrollment_url;
     unsigned enrollment_retry = 0;           // enrollment retry: CertPoll attempts while PENDING
     unsigned enrollment_retry_interval = 0;  // enrollment retry-interval, seconds
+    std::string ca_file;                     // M-series `file`: the CA certificate in var/etc/ikecert
+    bool pem_encoding = false;               // M-series `encoding pem` (default binary = DER)
 };
 
 struct PkiSettings {
@@ -39,6 +41,7 @@ struct PkiSettings {
     std::uint64_t cache_size = 2097152;         // bytes
     std::uint32_t cache_timeout_negative = 20;  // seconds
     std::uint64_t maximum_certificates = 1024;
+    unsigned enrollment_retry = 0;  // security certificates enrollment-retry (M-series polls)
     std::map<std::string, CaProfileSettings> ca_profiles;  // security pki ca-profile, and the M-series
                                                            // security certificates certification-authority
 };
