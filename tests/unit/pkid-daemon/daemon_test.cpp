@@ -476,8 +476,19 @@ TEST_CASE("pkid: PKI requests from the CLI, kmd's RPCs, and a restart keeps ever
         contains(cli(*client, "request security key-pair batt"), "error: key pair file batt already exists"));
     CHECK(contains(cli(*client, "request security key-pair big size 4096"), "error: invalid key size 4096"));
     CHECK(contains(cli(*client, "request security key-pair d1 type ecdsa"), "error: invalid key type"));
+    // The M-series enrollment: what is checked before anything goes to the network.
     CHECK(contains(cli(*client, "request security certificate enroll filename l subject c=uk,o=london"),
-                   "error: the M-series form of certificate enrollment is not available yet"));
+                   "error: missing argument: certification-authority"));
+    CHECK(contains(cli(*client,
+                       "request security certificate enroll filename l subject c=uk,o=london "
+                       "certification-authority nope key-file batt"),
+                   "error: certification-authority nope is not configured"));
+    CHECK(contains(cli(*client,
+                       "request security certificate enroll filename ../x ca-file c ca-name n url "
+                       "http://127.0.0.1:1/"),
+                   "error: "));
+    CHECK(contains(cli(*client, "request security certificate enroll filename l ca-name n url http://x/"),
+                   "error: missing argument: ca-file"));
     // SCEP enrollment: what is checked before anything goes to the network.
     CHECK(contains(cli(*client, "request security pki ca-certificate enroll ca-profile lab"),
                    "error: CA profile lab has no enrollment url"));
