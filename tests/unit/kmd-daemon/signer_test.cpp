@@ -1,6 +1,8 @@
 // kmd's pkid-backed signatures: the configuration check, the signature check with a certificate's key, and
 // an unreachable pkid failing cleanly.
 #include <doctest/doctest.h>
+#include <openssl/bn.h>
+#include <openssl/dsa.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -87,4 +89,58 @@ TEST_CASE("an unreachable pkid is AUTHENTICATION-FAILED with the reason, not a c
     auto v = signer.verify(hash, hash, kmd::Identity::fqdn("peer"), {kmd::Bytes{1, 2, 3}});
     REQUIRE_FALSE(v.ok());
     CHECK(v.error().code == kmd::ErrorCode::AuthenticationFailed);
+}
+
+TEST_CASE("DSS signatures as r||s verify with the certificate's DSA key") {
+    EVP_PKEY_CTX* pctx = EVP_PKEY_CTX_new_from_name(nullptr, "DSA", nullptr);
+    REQUIRE(pctx);
+    REQUIRE(EVP_PKEY_paramgen_init(pctx) == 1);
+    REQUIRE(EVP_PKEY_CTX_set_dsa_paramgen_bits(pctx, 1024) == 1);
+    REQUIRE(EVP_PKEY_CTX_set_dsa_paramgen_q_bits(pctx, 160) == 1);  // IKEv1 DSS: 20-byte r and s
+    EVP_PKEY* params = nullptr;
+    REQUIRE(EVP_PKEY_paramgen(pctx, &params) == 1);
+    EVP_PKEY_CTX* kctx = EVP_PKEY_CTX_new_from_pkey(nullptr, params, nullptr);
+    EVP_PKEY* key = nullptr;
+    REQUIRE(EVP_PKEY_keygen_init(kctx) == 1);
+    REQUIRE(EVP_PKEY_keygen(kctx, &key) == 1);
+    X509* x = X509_new();
+    X509_set_version(x, 2);
+    X509_gmtime_adj(X509_getm_notBefore(x), 0);
+    X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+    X509_set_pubkey(x, key);
+    X509_set_issuer_name(x, X509_get_subject_name(x));
+    REQUIRE(X509_sign(x, key, EVP_sha256()) > 0);
+    unsigned char* der = nullptr;
+    const int len = i2d_X509(x, &der);
+    kmd::Bytes cert(der, der + len);
+    OPENSSL_free(der);
+    kmd::Bytes hash(20, 0x33);
+    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr);
+    REQUIRE(EVP_PKEY_sign_init(ctx) == 1);
+    size_t siglen = 0;
+    REQUIRE(EVP_PKEY_sign(ctx, nullptr, &siglen, hash.data(), hash.size()) == 1);
+    kmd::Bytes sig(siglen);
+    REQUIRE(EVP_PKEY_sign(ctx, sig.data(), &siglen, hash.data(), hash.size()) == 1);
+    sig.resize(siglen);
+    // DER -> r||s, 20 bytes each (what IKEv1 peers send).
+    const unsigned char* p = sig.data();
+    DSA_SIG* ds = d2i_DSA_SIG(nullptr, &p, static_cast<long>(sig.size()));
+    REQUIRE(ds);
+    const BIGNUM *r = nullptr, *s = nullptr;
+    DSA_SIG_get0(ds, &r, &s);
+    kmd::Bytes rs(40);
+    BN_bn2binpad(r, rs.data(), 20);
+    BN_bn2binpad(s, rs.data() + 20, 20);
+    DSA_SIG_free(ds);
+    CHECK(kmd::verify_with_certificate(cert, hash, rs, kmd::AuthMethod::DssSignature).ok());
+    CHECK(kmd::verify_with_certificate(cert, hash, sig, kmd::AuthMethod::DssSignature).ok());
+    rs[5] ^= 1;
+    CHECK_FALSE(kmd::verify_with_certificate(cert, hash, rs, kmd::AuthMethod::DssSignature).ok());
+    CHECK_FALSE(kmd::verify_with_certificate(cert, hash, sig, kmd::AuthMethod::RsaSignature).ok());
+    EVP_PKEY_CTX_free(ctx);
+    EVP_PKEY_CTX_free(kctx);
+    EVP_PKEY_CTX_free(pctx);
+    EVP_PKEY_free(params);
+    EVP_PKEY_free(key);
+    X509_free(x);
 }
