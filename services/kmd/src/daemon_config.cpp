@@ -322,6 +322,27 @@ KmdConfig parse_kmd_config(const config::Node& root) {
                 throw KmdConfigError(path, "pre-shared-key is required by the proposals of this policy");
             }
             policy.remote_id = parse_identity(value(child(*c, "identity")));
+            policy.local_certificate = value(child(*c, "local-certificate"));
+            for (size_t i = 0; i < policy.proposals.size(); ++i) {
+                const AuthMethod m = policy.proposals[i].authentication;
+                if (m == AuthMethod::PreSharedKey) {
+                    continue;
+                }
+                if (policy.signature_method && *policy.signature_method != m) {
+                    throw KmdConfigError(path, "IKE proposals " + policy.proposal_names.front() + " and " +
+                                                   policy.proposal_names[i] +
+                                                   " use different signature methods; one local "
+                                                   "certificate signs with one key type");
+                }
+                policy.signature_method = m;
+            }
+            if (policy.signature_method && policy.local_certificate.empty()) {
+                throw KmdConfigError(
+                    path, std::string("local-certificate is required by the ") +
+                              (*policy.signature_method == AuthMethod::RsaSignature ? "rsa-signatures"
+                                                                                    : "dsa-signatures") +
+                              " proposals of this policy");
+            }
             out.ike_policies.emplace(policy.peer, std::move(policy));
         }
     }

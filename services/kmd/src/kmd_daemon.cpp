@@ -8,6 +8,7 @@
 #include "msim/common/xml.hpp"
 #include "msim/config/error.hpp"
 #include "msim/ipsec/sa_xml.hpp"
+#include "msim/kmd/pkid_signer.hpp"
 
 namespace msim::kmd {
 
@@ -176,6 +177,8 @@ struct Kmd::QuickEntry {
 
 struct Kmd::IkeEntry {
     std::uint64_t id = 0;
+    // rsa-/dsa-signatures: the policy's signer, kept alive for p1 (declared first, destroyed last).
+    std::shared_ptr<const SignatureProvider> signer;
     std::unique_ptr<Phase1Session> p1;
     Role role = Role::Initiator;
     Phase1Mode mode = Phase1Mode::Main;
@@ -298,6 +301,26 @@ void Kmd::use_configuration(const config::Node& tree) {
         }
         trace_key_ = key;
     }
+    // One pkid-backed signer per signature policy; one whose certificate id and method did not change keeps
+    // its cached certificate. A new one fetches the certificate now (a failure is logged and retried on use).
+    std::map<std::string, std::shared_ptr<PkidSigner>> signers;
+    for (const auto& [peer, policy] : config_.ike_policies) {
+        if (!policy.signature_method) {
+            continue;
+        }
+        auto old = signers_.find(peer);
+        if (old != signers_.end() && old->second->certificate_id() == policy.local_certificate &&
+            old->second->method() == *policy.signature_method) {
+            signers.emplace(peer, old->second);
+            continue;
+        }
+        auto signer = std::make_shared<PkidSigner>(
+            daemon_.paths().socket("pkid"), *policy.signature_method, policy.local_certificate,
+            [this](const std::string& line) { daemon_.log().log(line); });
+        signer->prefetch();
+        signers.emplace(peer, std::move(signer));
+    }
+    signers_ = std::move(signers);
     for (const auto& [name, sa] : config_.dynamic_sas) {
         if (!sa.usable) {
             trace("parse", "dynamic SA " + name + " cannot be negotiated: " + sa.unusable);
@@ -305,6 +328,14 @@ void Kmd::use_configuration(const config::Node& tree) {
     }
     trace("parse", "configuration: " + std::to_string(config_.ike_policies.size()) + " IKE policies, " +
                        std::to_string(config_.dynamic_sas.size()) + " dynamic SAs");
+}
+
+std::shared_ptr<const SignatureProvider> Kmd::signer_for(const std::string& peer) const {
+    auto it = signers_.find(peer);
+    if (it == signers_.end()) {
+        return nullptr;
+    }
+    return it->second;
 }
 
 void Kmd::trace(const std::string& flag, const std::string& line) {
@@ -497,12 +528,15 @@ void Kmd::start_responder(const std::string& local, const std::string& remote, s
     cfg.proposals = policy->second.proposals;
     cfg.pre_shared_key = policy->second.pre_shared_key;
     cfg.remote_id = policy->second.remote_id;
+    auto signer = signer_for(remote);
+    cfg.signatures = signer.get();
     cfg.local = *l;
     cfg.remote = *r;
     auto [session, step] = Phase1Session::respond(std::move(cfg), *crypto_, *this, data);
     auto entry = std::make_unique<IkeEntry>(daemon_.io());
     entry->id = next_id_++;
     entry->role = Role::Responder;
+    entry->signer = std::move(signer);
     auto packet = isakmp::parse_packet(data);
     entry->mode = packet.ok() && packet->header.exchange == isakmp::ExchangeType::Aggressive
                       ? Phase1Mode::Aggressive
@@ -1102,11 +1136,14 @@ void Kmd::negotiate(const std::string& sa_name) {
     p1.proposals = policy->second.proposals;
     p1.pre_shared_key = policy->second.pre_shared_key;
     p1.remote_id = policy->second.remote_id;
+    auto signer = signer_for(b->destination);
+    p1.signatures = signer.get();
     p1.local = *l;
     p1.remote = *r;
     auto entry = std::make_unique<IkeEntry>(daemon_.io());
     entry->id = next_id_++;
     entry->role = Role::Initiator;
+    entry->signer = std::move(signer);
     entry->mode = p1.mode;
     entry->auth = p1.proposals.front().authentication;
     entry->local = b->source;

@@ -33,6 +33,10 @@ struct IkePolicyConfig {
     std::vector<IkeProposal> proposals;  // in configured order
     Bytes pre_shared_key;
     std::optional<Identity> remote_id;  // `identity`: what the peer must present
+    // `local-certificate`: pkid's certificate id (its key pair has the same id) for rsa-/dsa-signatures.
+    std::string local_certificate;
+    // The signature method of the proposals (rsa-/dsa-signatures), when any proposal uses one.
+    std::optional<AuthMethod> signature_method;
 };
 
 // `security ipsec security-association NAME dynamic { ipsec-policy P; replay-window-size N; }` with the

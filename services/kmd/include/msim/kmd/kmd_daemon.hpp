@@ -20,6 +20,7 @@
 #include "msim/config/owned_configuration.hpp"
 #include "msim/kmd/daemon_config.hpp"
 #include "msim/kmd/phase1.hpp"
+#include "msim/kmd/pkid_signer.hpp"
 #include "msim/kmd/quick_mode.hpp"
 #include "msim/kmd/trace_file.hpp"
 
@@ -59,6 +60,8 @@ class Kmd final : public EventSink {
     // Configuration.
     void fetch_configuration();
     void use_configuration(const config::Node& tree);
+    // The pkid-backed signer of the policy for `peer` (null for pre-shared keys).
+    std::shared_ptr<const SignatureProvider> signer_for(const std::string& peer) const;
     // pfed: bindings, epoch, subscription.
     void poll_pfed();
     void schedule_poll(std::chrono::milliseconds delay);
@@ -106,6 +109,7 @@ class Kmd final : public EventSink {
     config::OwnedConfiguration owned_;
     bool have_configuration_ = false;
     KmdConfig config_;
+    std::map<std::string, std::shared_ptr<PkidSigner>> signers_;  // by policy (peer address)
     std::unique_ptr<CryptoProvider> crypto_;
     std::map<std::string, Binding> bindings_;  // by SA name
     std::string pfed_epoch_;
