@@ -256,6 +256,33 @@ void Mgd::register_session_rpcs() {
                     outcome_reply(it == config_->sessions().end() ? nullptr : it->second.get(), out, r);
                 });
         });
+    // Batch checkpoints: <configuration-checkpoint><action>take|restore</action></configuration-checkpoint>.
+    // A batch takes one once it is in configuration mode and restores it if a command failed, so it undoes
+    // only its own changes (one step in mgd: no other command runs in between).
+    daemon_.register_session_rpc(
+        "configuration-checkpoint",
+        [this](ipc::Connection& conn, const pugi::xml_node& request, ipc::Responder r) {
+            CliSession* s = config_->session_of(conn);
+            if (!s) {
+                r.error("no CLI session: open-cli-session first");
+                return;
+            }
+            const std::string action = request.child_value("action");
+            pugi::xml_document doc;
+            auto res = doc.append_child("configuration-checkpoint-results");
+            if (action == "take") {
+                config_->take_checkpoint(*s);
+            } else if (action == "restore") {
+                bool ok = false;
+                xml::append_text(res, "output", config_->restore_checkpoint(*s, ok));
+                if (!ok)
+                    res.append_child("failure");
+            } else {
+                r.error("unknown checkpoint action '" + action + "'");
+                return;
+            }
+            r.reply(doc);
+        });
     daemon_.register_session_rpc(
         "complete-configuration-command",
         [this](ipc::Connection& conn, const pugi::xml_node& request, ipc::Responder r) {

@@ -133,14 +133,24 @@ std::vector<std::string> split_command_list(const std::string& text, bool semico
     std::vector<std::string> lines;
     std::string current;
     bool quoted = false;
+    bool escaped = false;  // the previous character was a backslash inside quotes: this one is literal
     for (char c : text) {
-        if (c == '"') {
+        if (escaped) {
+            escaped = false;
+            if (c != '\n') {
+                current.push_back(c);
+                continue;
+            }
+        } else if (quoted && c == '\\') {
+            escaped = true;
+        } else if (c == '"') {
             quoted = !quoted;
         }
         if ((c == ';' && !quoted && semicolons_separate) || c == '\n') {
             lines.push_back(current);
             current.clear();
             quoted = false;
+            escaped = false;
         } else {
             current.push_back(c);
         }
@@ -638,7 +648,15 @@ int Cli::run_batch(const std::vector<std::string>& lines) {
     interactive_ = false;
     batch_lines_.assign(lines.begin(), lines.end());
     bool all_ok = true;
+    bool checkpointed = false;
     while (!batch_lines_.empty() && !done_) {
+        // Once in configuration mode, before the batch's first change: mgd keeps a copy of the candidate
+        // so that a failed batch undoes only its own changes.
+        if (in_config_ && !checkpointed) {
+            pugi::xml_document request;
+            xml::append_text(request.append_child("configuration-checkpoint"), "action", "take");
+            checkpointed = mgd_->call(request, 60000ms).ok();
+        }
         const std::string line = batch_lines_.front();
         batch_lines_.pop_front();
         if (!execute(line)) {
@@ -649,12 +667,13 @@ int Cli::run_batch(const std::vector<std::string>& lines) {
             }
         }
     }
-    // A failed batch leaves nothing half-applied: what it changed in the candidate is discarded.
-    if (!all_ok && in_config_) {
+    // A failed batch leaves nothing half-applied: mgd puts back the candidate as it was at the checkpoint
+    // (other sessions' uncommitted changes stay).
+    if (!all_ok && in_config_ && checkpointed) {
         pugi::xml_document request;
-        xml::append_text(request.append_child("run-configuration-command"), "line", "rollback 0");
-        if (mgd_->call(request, 60000ms).ok()) {
-            out_ << "warning: the batch failed; its uncommitted changes were discarded\n";
+        xml::append_text(request.append_child("configuration-checkpoint"), "action", "restore");
+        if (auto reply = mgd_->call(request, 60000ms); reply.ok()) {
+            out_ << reply.root().child("configuration-checkpoint-results").child_value("output");
         }
     }
     out_.flush();
