@@ -207,7 +207,7 @@ void Mgd::register_session_rpcs() {
         });
     });
 
-    auto outcome_reply = [](CliSession* s, const CommandOutcome& out, ipc::Responder r) {
+    auto outcome_reply = [this](CliSession* s, const CommandOutcome& out, ipc::Responder r) {
         pugi::xml_document doc;
         auto res = doc.append_child("configuration-command-results");
         xml::append_text(res, "output", out.text);
@@ -223,6 +223,9 @@ void Mgd::register_session_rpcs() {
             for (const auto& w : s->edit_path)
                 path += (path.empty() ? "" : " ") + w;
             xml::append_text(res, "edit-path", path);
+            // A pending `commit confirmed`: the CLI reminds the user above each configuration banner.
+            if (auto deadline = config_->confirmed_deadline())
+                xml::append_text(res, "commit-confirmed-deadline", std::to_string(*deadline));
         }
         r.reply(doc);
     };

@@ -390,6 +390,7 @@ bool Cli::run_local(const OpCommand& cmd, const std::vector<std::string>& args) 
         if (res.child("failure")) {
             return false;
         }
+        note_confirmed_deadline(res);
         in_config_ = true;
         edit_path_.clear();
         return true;
@@ -623,6 +624,7 @@ bool Cli::execute_configuration(const std::string& line) {
         }
         emit(res.child_value("output"), piped);
         edit_path_ = res.child_value("edit-path");
+        note_confirmed_deadline(res);
         if (res.child("exited")) {
             in_config_ = false;
         }
@@ -637,6 +639,24 @@ bool Cli::execute_configuration(const std::string& line) {
         }
         return !res.child("failure");
     }
+}
+
+void Cli::note_confirmed_deadline(const pugi::xml_node& results) {
+    if (auto d = results.child("commit-confirmed-deadline"))
+        confirmed_deadline_ = d.text().as_llong();
+    else
+        confirmed_deadline_.reset();
+}
+
+// `# commit confirmed will be rolled back in N minutes` above the banner while a confirmed commit waits
+// (N rounded up, as Junos prints 1 right after `commit confirmed 1`).
+std::string Cli::confirmed_reminder() const {
+    if (!confirmed_deadline_)
+        return {};
+    const long long left = *confirmed_deadline_ - static_cast<long long>(std::time(nullptr));
+    if (left <= 0)
+        return {};
+    return "# commit confirmed will be rolled back in " + std::to_string((left + 59) / 60) + " minutes\n";
 }
 
 void Cli::save_history() {
@@ -698,7 +718,8 @@ int Cli::run_interactive() {
         show_notifications();
         if (in_config_) {
             out_ << "\n"
-                 << (edit_path_.empty() ? "[edit]" : "[edit " + edit_path_ + "]") << "\n"
+                 << confirmed_reminder() << (edit_path_.empty() ? "[edit]" : "[edit " + edit_path_ + "]")
+                 << "\n"
                  << std::flush;
         }
         char* raw = ::readline(prompt().c_str());
