@@ -282,6 +282,7 @@ void ConfigService::close_session(ipc::Connection& conn) {
                 if (shared_modified_) {
                     shared_candidate_ = committed_;
                     shared_modified_ = false;
+                    ++shared_generation_;
                 }
             }
             daemon_.log().log("UI_LOGOUT_EVENT: User '" + it->second->user + "' logout");
@@ -305,7 +306,48 @@ void ConfigService::mark_modified(CliSession& s) {
     } else {
         shared_modified_ = true;
         ++shared_generation_;
+        if (s.checkpoint && !s.checkpoint_private)
+            s.checkpoint_generation = shared_generation_;  // our own change, not another session's
     }
+}
+
+void ConfigService::take_checkpoint(CliSession& s) {
+    if (s.mode == EditMode::none) {
+        s.checkpoint.reset();
+        return;
+    }
+    s.checkpoint = std::make_unique<Node>(candidate(s));
+    s.checkpoint_private = s.mode == EditMode::private_db;
+    s.checkpoint_modified = candidate_modified(s);
+    s.checkpoint_generation = shared_generation_;
+}
+
+std::string ConfigService::restore_checkpoint(CliSession& s, bool& ok) {
+    ok = false;
+    if (!s.checkpoint || s.mode == EditMode::none ||
+        s.checkpoint_private != (s.mode == EditMode::private_db)) {
+        s.checkpoint.reset();
+        return "warning: the batch failed; its uncommitted changes are kept (no checkpoint to return to)\n";
+    }
+    if (!s.checkpoint_private && s.checkpoint_generation != shared_generation_) {
+        s.checkpoint.reset();
+        return "warning: the batch failed; its uncommitted changes are kept because another session changed "
+               "the shared configuration meanwhile (use 'show | compare' and 'rollback')\n";
+    }
+    if (auto lock = locked_by_other(s)) {
+        s.checkpoint.reset();
+        return "warning: the batch failed; its uncommitted changes are kept: " + *lock + "\n";
+    }
+    candidate(s) = std::move(*s.checkpoint);
+    s.checkpoint.reset();
+    if (s.mode == EditMode::private_db) {
+        s.private_modified = s.checkpoint_modified;
+    } else {
+        shared_modified_ = s.checkpoint_modified;
+        ++shared_generation_;
+    }
+    ok = true;
+    return "warning: the batch failed; its uncommitted changes were discarded\n";
 }
 
 std::optional<std::string> ConfigService::locked_by_other(const CliSession& s) const {
@@ -539,6 +581,7 @@ CommandOutcome ConfigService::exit_command(CliSession& s, bool to_operational, b
             out.text += "warning: discarding uncommitted changes\nload complete\n";
             shared_candidate_ = committed_;
             shared_modified_ = false;
+            ++shared_generation_;
         }
         exclusive_holder_.reset();
     }
@@ -750,6 +793,10 @@ CommandOutcome ConfigService::show_command(CliSession& s, const std::vector<conf
                 out.ok = false;
                 out.text = e.message + "\n";
                 return out;
+            } catch (const std::logic_error&) {  // std::stoi: not a number (the CLI checks it first)
+                out.ok = false;
+                out.text = "Value " + *compare + " is not within range (0..49)\n";
+                return out;
             }
         }
         out.text = config::compare(against, cand);
@@ -893,7 +940,8 @@ CommandOutcome ConfigService::edit_command(CliSession& s, const std::string& ver
         int n = 0;
         if (first < words.size()) {
             const std::string& w = words[first].text;
-            if (w.empty() || w.find_first_not_of("0123456789") != std::string::npos || std::stoi(w) > 49) {
+            if (w.empty() || w.size() > 2 || w.find_first_not_of("0123456789") != std::string::npos ||
+                std::stoi(w) > 49) {
                 out = {"Value " + w + " is not within range (0..49)\n", false};
                 out.caret = words[first].offset;
                 return out;
@@ -906,6 +954,8 @@ CommandOutcome ConfigService::edit_command(CliSession& s, const std::string& ver
             Node restored = config::parse_text(*schema_, store_.read_or_throw(n), {"rollback", {}, false});
             candidate(s) = std::move(restored);
             ++shared_generation_;
+            if (s.checkpoint && !s.checkpoint_private)
+                s.checkpoint_generation = shared_generation_;
             if (n == 0) {
                 if (s.mode == EditMode::private_db)
                     s.private_modified = false;
@@ -1191,6 +1241,14 @@ void ConfigService::finish_commit(CliSession* s, CommitRequest request, std::sha
     } else {
         shared_modified_ = true;  // edits made during the commit stay pending
     }
+    // A batch that committed keeps what it committed: its checkpoint moves to the committed state.
+    if (s && s->checkpoint) {
+        if (s->mode != EditMode::private_db && shared_generation_ != request.shared_generation) {
+            s->checkpoint.reset();  // another session's edits arrived meanwhile: nothing safe to restore
+        } else {
+            take_checkpoint(*s);
+        }
+    }
     daemon_.log().log("UI_COMMIT: User '" + record.user + "' requested 'commit' operation" +
                       (record.comment.empty() ? std::string() : " (comment: " + record.comment + ")"));
     // Any commit confirms a pending confirmed commit; a new confirmed commit arms the timer again.
@@ -1327,6 +1385,9 @@ std::string ConfigService::show_configuration(const std::vector<std::string>& pa
             return config::compare(against, committed_);
         } catch (const ConfigError& e) {
             error = e.message;
+            return {};
+        } catch (const std::logic_error&) {  // std::stoi: not a number (the CLI checks it first)
+            error = "Value " + *compare + " is not within range (0..49)";
             return {};
         }
     }

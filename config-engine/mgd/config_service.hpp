@@ -42,6 +42,12 @@ struct CliSession {
     std::unique_ptr<config::Node> private_candidate;  // configure private
     std::unique_ptr<config::Node> private_base;       // committed tree when it was opened
     bool private_modified = false;
+    // Batch checkpoint (`msim cli -c|-f|stdin`): the candidate this session edits as it was before the
+    // batch changed it, so that a failed batch undoes exactly its own changes (see take_checkpoint).
+    std::unique_ptr<config::Node> checkpoint;
+    bool checkpoint_private = false;     // taken of the private candidate
+    bool checkpoint_modified = false;    // the candidate's "modified" state at the checkpoint
+    uint64_t checkpoint_generation = 0;  // shared generation after this session's last own change
     ipc::Connection* connection = nullptr;
 };
 
@@ -89,12 +95,24 @@ class ConfigService {
                      const std::string& display, const std::optional<std::string>& compare, Done done);
     std::vector<config::Completion> complete(CliSession& s, const std::string& line) const;
 
+    // Batch checkpoints. take_checkpoint copies the candidate the session edits (it must be in
+    // configuration mode); a successful commit of the session moves the checkpoint to the committed
+    // state. restore_checkpoint puts that copy back in one step, undoing only the batch's own changes
+    // (other sessions' uncommitted changes made before the checkpoint are in the copy). If another
+    // session changed the shared candidate after the checkpoint, restoring would lose that change: the
+    // candidate is then left as it is and the text says so. Returns the text to print; `ok` is false when
+    // nothing was restored.
+    void take_checkpoint(CliSession& s);
+    std::string restore_checkpoint(CliSession& s, bool& ok);
+
     // Operational views.
     std::string show_configuration(const std::vector<std::string>& path, const std::string& display,
                                    const std::optional<std::string>& compare, std::string& error) const;
     std::string show_commit_history() const { return store_.show_system_commit(); }
     std::string show_rollback(int n, std::optional<int> compare_to, std::string& error) const;
     std::string rollback_completions() const;
+    // When a `commit confirmed` waits for its confirmation: the time it rolls back.
+    std::optional<std::time_t> confirmed_deadline() const { return confirm_deadline_; }
     std::string host_name() const;
     std::string user_class(const std::string& user) const;
     const config::Node& committed() const { return committed_; }

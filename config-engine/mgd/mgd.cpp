@@ -207,7 +207,7 @@ void Mgd::register_session_rpcs() {
         });
     });
 
-    auto outcome_reply = [](CliSession* s, const CommandOutcome& out, ipc::Responder r) {
+    auto outcome_reply = [this](CliSession* s, const CommandOutcome& out, ipc::Responder r) {
         pugi::xml_document doc;
         auto res = doc.append_child("configuration-command-results");
         xml::append_text(res, "output", out.text);
@@ -223,6 +223,9 @@ void Mgd::register_session_rpcs() {
             for (const auto& w : s->edit_path)
                 path += (path.empty() ? "" : " ") + w;
             xml::append_text(res, "edit-path", path);
+            // A pending `commit confirmed`: the CLI reminds the user above each configuration banner.
+            if (auto deadline = config_->confirmed_deadline())
+                xml::append_text(res, "commit-confirmed-deadline", std::to_string(*deadline));
         }
         r.reply(doc);
     };
@@ -255,6 +258,33 @@ void Mgd::register_session_rpcs() {
                     auto it = config_->sessions().find(id);
                     outcome_reply(it == config_->sessions().end() ? nullptr : it->second.get(), out, r);
                 });
+        });
+    // Batch checkpoints: <configuration-checkpoint><action>take|restore</action></configuration-checkpoint>.
+    // A batch takes one once it is in configuration mode and restores it if a command failed, so it undoes
+    // only its own changes (one step in mgd: no other command runs in between).
+    daemon_.register_session_rpc(
+        "configuration-checkpoint",
+        [this](ipc::Connection& conn, const pugi::xml_node& request, ipc::Responder r) {
+            CliSession* s = config_->session_of(conn);
+            if (!s) {
+                r.error("no CLI session: open-cli-session first");
+                return;
+            }
+            const std::string action = request.child_value("action");
+            pugi::xml_document doc;
+            auto res = doc.append_child("configuration-checkpoint-results");
+            if (action == "take") {
+                config_->take_checkpoint(*s);
+            } else if (action == "restore") {
+                bool ok = false;
+                xml::append_text(res, "output", config_->restore_checkpoint(*s, ok));
+                if (!ok)
+                    res.append_child("failure");
+            } else {
+                r.error("unknown checkpoint action '" + action + "'");
+                return;
+            }
+            r.reply(doc);
         });
     daemon_.register_session_rpc(
         "complete-configuration-command",

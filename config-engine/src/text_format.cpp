@@ -1,6 +1,7 @@
 #include "msim/config/text_format.hpp"
 
 #include <boost/spirit/home/x3.hpp>
+#include <optional>
 
 #include "internal.hpp"
 
@@ -261,20 +262,52 @@ struct Mapper {
         }
     }
 
+    // A statement may carry several options of one level after a value, as Junos prints and accepts
+    // (`file kmd size 1m files 3;`, `route P next-hop A preference 5;`): after a leaf, the next words
+    // continue at the leaf's level, or failing that at an enclosing one within the statement (as `set`
+    // does). Every word is resolved before the tree changes.
     void map_one(const Statement& s, Node& parent) {
         const SchemaNode& scope = parent.is_root() ? schema.root() : *parent.schema();
-        std::vector<detail::Step> steps;
-        size_t consumed = 0;
+        std::vector<std::vector<detail::Step>> statements;  // each a path from `parent`
         try {
-            steps = detail::walk(schema, scope, s.words, 0, detail::WalkMode::text, &consumed);
-            if (consumed < s.words.size())
-                throw detail::error_at(s.words[consumed], "syntax error");
-            const SchemaNode* last = steps.back().schema;
-            if (s.block && !last->is_entry_holder())
+            std::vector<detail::Step> prefix;  // the levels the next option may continue in
+            size_t pos = 0;
+            while (pos < s.words.size()) {
+                size_t consumed = 0;
+                std::vector<detail::Step> steps;
+                std::optional<ConfigError> first_error;
+                for (size_t keep = prefix.size() + 1; keep-- > 0;) {
+                    const SchemaNode& at = keep == 0 ? scope : *prefix[keep - 1].schema;
+                    try {
+                        steps = detail::walk(schema, at, s.words, pos, detail::WalkMode::text, &consumed);
+                        prefix.resize(keep);
+                        break;
+                    } catch (const ConfigError& e) {
+                        if (!first_error)
+                            first_error = e;
+                        if (statements.empty())
+                            throw;  // the first option has no enclosing level to retry at
+                    }
+                }
+                if (steps.empty())
+                    throw *first_error;
+                std::vector<detail::Step> full = prefix;
+                full.insert(full.end(), steps.begin(), steps.end());
+                const SchemaNode* last = full.back().schema;
+                if (consumed < s.words.size() && last->is_entry_holder())
+                    throw detail::error_at(s.words[consumed], "syntax error");
+                if (!s.block && s.tag != LoadTag::remove && last->kind == NodeKind::leaf &&
+                    !last->is_empty_leaf() && full.back().values.empty())
+                    throw detail::error_at(s.words.back(), "missing argument");
+                statements.push_back(full);
+                full.pop_back();  // the leaf's own level is where the next option starts looking
+                prefix = std::move(full);
+                pos = consumed;
+            }
+            if (statements.empty())
+                throw detail::error_at(s.words.front(), "syntax error");
+            if (s.block && !statements.back().back().schema->is_entry_holder())
                 throw detail::error_at(s.words.back(), "syntax error");
-            if (!s.block && s.tag != LoadTag::remove && last->kind == NodeKind::leaf &&
-                !last->is_empty_leaf() && steps.back().values.empty())
-                throw detail::error_at(s.words.back(), "missing argument");
         } catch (ConfigError& e) {
             e.file = file;
             e.edit_path = path;
@@ -283,16 +316,23 @@ struct Mapper {
                 e.message.pop_back();
             throw;
         }
-        // The statement's own flags attach to its first node (`inactive: key ascii-text "x";`).
-        Node* first = detail::materialize(parent, {steps.front()});
-        if (s.inactive)
-            first->inactive = true;
-        if (!s.annotation.empty())
-            first->annotation = s.annotation;
-        if (keep_tags && s.tag != LoadTag::none)
-            first->tag = s.tag;
-        Node* node = steps.size() > 1 ? detail::materialize(*first, {steps.begin() + 1, steps.end()}) : first;
+        Node* node = nullptr;
+        for (size_t k = 0; k < statements.size(); ++k) {
+            const auto& steps = statements[k];
+            // The statement's own flags attach to its first node (`inactive: key ascii-text "x";`).
+            Node* first = detail::materialize(parent, {steps.front()});
+            if (k == 0) {
+                if (s.inactive)
+                    first->inactive = true;
+                if (!s.annotation.empty())
+                    first->annotation = s.annotation;
+                if (keep_tags && s.tag != LoadTag::none)
+                    first->tag = s.tag;
+            }
+            node = steps.size() > 1 ? detail::materialize(*first, {steps.begin() + 1, steps.end()}) : first;
+        }
         if (s.block) {
+            const auto& steps = statements.back();
             const size_t mark = path.size();
             for (const auto& st : steps) {
                 if (!st.schema->hide_keyword)

@@ -133,14 +133,24 @@ std::vector<std::string> split_command_list(const std::string& text, bool semico
     std::vector<std::string> lines;
     std::string current;
     bool quoted = false;
+    bool escaped = false;  // the previous character was a backslash inside quotes: this one is literal
     for (char c : text) {
-        if (c == '"') {
+        if (escaped) {
+            escaped = false;
+            if (c != '\n') {
+                current.push_back(c);
+                continue;
+            }
+        } else if (quoted && c == '\\') {
+            escaped = true;
+        } else if (c == '"') {
             quoted = !quoted;
         }
         if ((c == ';' && !quoted && semicolons_separate) || c == '\n') {
             lines.push_back(current);
             current.clear();
             quoted = false;
+            escaped = false;
         } else {
             current.push_back(c);
         }
@@ -380,6 +390,7 @@ bool Cli::run_local(const OpCommand& cmd, const std::vector<std::string>& args) 
         if (res.child("failure")) {
             return false;
         }
+        note_confirmed_deadline(res);
         in_config_ = true;
         edit_path_.clear();
         return true;
@@ -613,6 +624,7 @@ bool Cli::execute_configuration(const std::string& line) {
         }
         emit(res.child_value("output"), piped);
         edit_path_ = res.child_value("edit-path");
+        note_confirmed_deadline(res);
         if (res.child("exited")) {
             in_config_ = false;
         }
@@ -629,6 +641,24 @@ bool Cli::execute_configuration(const std::string& line) {
     }
 }
 
+void Cli::note_confirmed_deadline(const pugi::xml_node& results) {
+    if (auto d = results.child("commit-confirmed-deadline"))
+        confirmed_deadline_ = d.text().as_llong();
+    else
+        confirmed_deadline_.reset();
+}
+
+// `# commit confirmed will be rolled back in N minutes` above the banner while a confirmed commit waits
+// (N rounded up, as Junos prints 1 right after `commit confirmed 1`).
+std::string Cli::confirmed_reminder() const {
+    if (!confirmed_deadline_)
+        return {};
+    const long long left = *confirmed_deadline_ - static_cast<long long>(std::time(nullptr));
+    if (left <= 0)
+        return {};
+    return "# commit confirmed will be rolled back in " + std::to_string((left + 59) / 60) + " minutes\n";
+}
+
 void Cli::save_history() {
     const auto file = options_.paths.tmp_dir() / (".cli-history-" + options_.user);
     ::write_history(file.c_str());
@@ -638,7 +668,15 @@ int Cli::run_batch(const std::vector<std::string>& lines) {
     interactive_ = false;
     batch_lines_.assign(lines.begin(), lines.end());
     bool all_ok = true;
+    bool checkpointed = false;
     while (!batch_lines_.empty() && !done_) {
+        // Once in configuration mode, before the batch's first change: mgd keeps a copy of the candidate
+        // so that a failed batch undoes only its own changes.
+        if (in_config_ && !checkpointed) {
+            pugi::xml_document request;
+            xml::append_text(request.append_child("configuration-checkpoint"), "action", "take");
+            checkpointed = mgd_->call(request, 60000ms).ok();
+        }
         const std::string line = batch_lines_.front();
         batch_lines_.pop_front();
         if (!execute(line)) {
@@ -649,12 +687,13 @@ int Cli::run_batch(const std::vector<std::string>& lines) {
             }
         }
     }
-    // A failed batch leaves nothing half-applied: what it changed in the candidate is discarded.
-    if (!all_ok && in_config_) {
+    // A failed batch leaves nothing half-applied: mgd puts back the candidate as it was at the checkpoint
+    // (other sessions' uncommitted changes stay).
+    if (!all_ok && in_config_ && checkpointed) {
         pugi::xml_document request;
-        xml::append_text(request.append_child("run-configuration-command"), "line", "rollback 0");
-        if (mgd_->call(request, 60000ms).ok()) {
-            out_ << "warning: the batch failed; its uncommitted changes were discarded\n";
+        xml::append_text(request.append_child("configuration-checkpoint"), "action", "restore");
+        if (auto reply = mgd_->call(request, 60000ms); reply.ok()) {
+            out_ << reply.root().child("configuration-checkpoint-results").child_value("output");
         }
     }
     out_.flush();
@@ -679,7 +718,8 @@ int Cli::run_interactive() {
         show_notifications();
         if (in_config_) {
             out_ << "\n"
-                 << (edit_path_.empty() ? "[edit]" : "[edit " + edit_path_ + "]") << "\n"
+                 << confirmed_reminder() << (edit_path_.empty() ? "[edit]" : "[edit " + edit_path_ + "]")
+                 << "\n"
                  << std::flush;
         }
         char* raw = ::readline(prompt().c_str());

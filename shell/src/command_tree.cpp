@@ -238,7 +238,7 @@ CommandTree make_operational_tree() {
     rollback.fill = [](pugi::xml_node req, const std::vector<std::string>& args) -> std::string {
         if (args.empty() || !is_number(args[0]))
             return "syntax error, expecting <number>.";
-        if (std::stoi(args[0]) > 49)
+        if (args[0].size() > 2 || std::stoi(args[0]) > 49)
             return "Value " + args[0] + " is not within range (0..49)";
         xml::append_text(req, "rollback", args[0]);
         if (args.size() >= 2) {

@@ -122,7 +122,18 @@ std::optional<PipeError> split_pipes(const std::string& line, PipedCommand& out)
                 if (std::string("rollback").rfind(p.args[0], 0) != 0 || p.args.size() != 2) {
                     return PipeError{"syntax error.", at};
                 }
-                out.compare = p.args[1];
+                // The same check and words as `rollback N`: a number outside 0..49 is refused here, with
+                // the caret under it; a number in range whose file is missing is refused by mgd
+                // (`error: Rollback file N does not exist`).
+                const std::string& n = p.args[1];
+                if (n.empty() || n.size() > 2 || n.find_first_not_of("0123456789") != std::string::npos ||
+                    std::stoi(n) > 49) {
+                    const size_t word_at =
+                        segments[s].first.find(n, segments[s].first.find(p.args[0]) + p.args[0].size());
+                    return PipeError{"Value " + n + " is not within range (0..49)",
+                                     segments[s].second + word_at};
+                }
+                out.compare = n;
             }
             continue;
         }

@@ -103,6 +103,81 @@ expect_status "mgd still answers" 0 "$rc"
 [ $(((t1 - t0) / 1000000)) -lt 2000 ] && pass "and fast ($(((t1 - t0) / 1000000)) ms)" || fail "show version took $(((t1 - t0) / 1000000)) ms"
 expect_not_contains "the candidate is clean after the garbage" "$(pending)" "["
 
+### Several options of one level on one line (`file kmd size 1m files 3;`), in files and in set.
+printf 'security {\n    traceoptions {\n        file kmd size 1m files 3;\n        flag all;\n    }\n}\n' >"$work/flat.conf"
+out=$(cli -c "configure; load merge $work/flat.conf; show security traceoptions"); rc=$?
+expect_status "load merge of 'file kmd size 1m files 3;' on one line" 0 "$rc"
+expect_contains "both options are loaded" "$out" "file kmd {
+    files 3;
+    size 1m;
+}"
+cli -c 'configure; rollback 0' >/dev/null
+out=$(cli -c "configure; load override $work/flat.conf; show | compare"); rc=$?
+expect_status "load override of the same" 0 "$rc"
+expect_contains "override keeps both options" "$out" "size 1m;"
+cli -c 'configure; rollback 0' >/dev/null
+out=$(cli -c 'configure; set security traceoptions file kmd size 1m files 3; show security traceoptions'); rc=$?
+expect_status "set security traceoptions file kmd size 1m files 3" 0 "$rc"
+expect_contains "set takes both options" "$out" "files 3;"
+cli -c 'configure; rollback 0' >/dev/null
+printf 'security {\n    traceoptions {\n        file kmd size 1m filez 3;\n    }\n}\n' >"$work/flat-bad.conf"
+out=$(cli -c "configure; load merge $work/flat-bad.conf"); rc=$?
+expect_status "a wrong option after the value fails" 1 "$rc"
+expect_contains "on that word, line 3" "$out" "$work/flat-bad.conf:3:"
+expect_contains "naming it" "$out" "filez"
+expect_not_contains "and loads nothing" "$(pending)" "size 1m"
+
+### A failed batch undoes only its own changes: another session's uncommitted change stays.
+cli -c 'configure; rollback 0' >/dev/null
+out=$(cli -c 'configure; set system domain-name other-session.example'); rc=$?
+expect_status "another session leaves an uncommitted change" 0 "$rc"
+out=$(cli -c 'configure; set system time-zone Asia/Tokyo; set system bogus 1'); rc=$?
+expect_status "a batch with a bad command fails" 1 "$rc"
+expect_contains "and says its changes were discarded" "$out" "its uncommitted changes were discarded"
+after=$(pending)
+expect_contains "the other session's change is still in the candidate" "$after" "domain-name other-session.example;"
+expect_not_contains "the failed batch's change is gone" "$after" "Asia/Tokyo"
+# A batch that commits and then fails keeps what it committed and drops only what came after.
+out=$(cli -c 'configure; set system time-zone Europe/Oslo; commit; set system ntp server 10.9.9.9; set system bogus 1'); rc=$?
+expect_status "a batch that commits then fails" 1 "$rc"
+expect_contains "its commit stays" "$(cat "$conf/juniper.conf")" "time-zone Europe/Oslo;"
+after=$(pending)
+expect_not_contains "what it changed after the commit is gone" "$after" "10.9.9.9"
+expect_not_contains "and the commit is not undone in the candidate" "$after" "Europe/Oslo"
+# A private candidate: the failed batch's private changes are discarded the same way.
+out=$(cli -c 'configure private; set system time-zone Asia/Seoul; set system bogus 1'); rc=$?
+expect_status "a private batch with a bad command fails" 1 "$rc"
+expect_contains "and discards its private changes" "$out" "its uncommitted changes were discarded"
+cli -c 'configure; rollback 0' >/dev/null
+
+### `-c` splits at `;` outside quotes only; quoted `;` and escaped quotes survive.
+out=$(cli -c 'configure; set interfaces fe-0/0/1 description "a; b"; set interfaces fe-0/0/1 unit 0 description "x;y \"q;r\" z"; show interfaces fe-0/0/1'); rc=$?
+expect_status "-c with ; inside quotes" 0 "$rc"
+expect_contains "the quoted ; is kept" "$out" 'description "a; b";'
+expect_contains "an escaped quote does not end the quoted text" "$out" 'q;r'
+expect_contains "nor the text after it" "$out" ' z";'
+cli -c 'configure; rollback 0' >/dev/null
+
+### A rollback that does not exist: the same words from `rollback N` and `| compare rollback N`.
+out=$(cli -c 'configure; rollback 55'); rc=$?
+expect_status "rollback 55 fails" 1 "$rc"
+expect_contains "out of range" "$out" "Value 55 is not within range (0..49)"
+out=$(cli -c 'configure; show | compare rollback 55'); rc=$?
+expect_status "show | compare rollback 55 fails" 1 "$rc"
+expect_contains "with the words of rollback 55" "$out" "Value 55 is not within range (0..49)"
+out=$(cli -c 'show configuration | compare rollback 55'); rc=$?
+expect_status "show configuration | compare rollback 55 fails" 1 "$rc"
+expect_contains "likewise" "$out" "Value 55 is not within range (0..49)"
+out=$(cli -c 'configure; rollback 40'); rc=$?
+expect_status "rollback 40 (no such file) fails" 1 "$rc"
+expect_contains "the file does not exist" "$out" "error: Rollback file 40 does not exist"
+out=$(cli -c 'configure; show | compare rollback 40'); rc=$?
+expect_status "show | compare rollback 40 fails" 1 "$rc"
+expect_contains "with the same words" "$out" "error: Rollback file 40 does not exist"
+out=$(cli -c 'configure; show | compare rollback 4x'); rc=$?
+expect_status "show | compare rollback 4x fails" 1 "$rc"
+expect_contains "not a number" "$out" "Value 4x is not within range (0..49)"
+
 ### $9$ secrets never in clear.
 psk='Clear-PSK-9x7q'
 key='123456789012345678901234'

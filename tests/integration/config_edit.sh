@@ -126,8 +126,20 @@ expect_contains "commit confirmed announces the rollback" "$out" "commit confirm
 commit complete"
 expect_contains "the history marks it" "$(cli -c 'show system commit')" "via cli commit confirmed, rollback in 1mins"
 [ -f "$conf/.commit-confirmed" ] && pass "the deadline is kept" || fail "no .commit-confirmed"
-out=$(cli -c 'configure; commit')
-[ ! -f "$conf/.commit-confirmed" ] && pass "a further commit confirms it" || fail "still pending after commit"
+# While it waits, every configuration-mode banner is preceded by the reminder.
+open_bg
+bg 'configure'
+bg_wait "# commit confirmed will be rolled back in 1 minutes" && pass "configure shows the pending rollback" \
+    || fail "no reminder: $(bg_screen | tail -n 5)"
+expect_contains "the reminder sits above the banner" "$(bg_screen)" "# commit confirmed will be rolled back in 1 minutes
+[edit]
+root@default#"
+bg 'commit'
+bg_wait "commit complete" && sleep 0.3
+expect_not_contains "a further commit confirms it: no reminder after it" "$(bg_screen | sed -n '/commit complete/,$p')" "# commit confirmed"
+bg 'exit'
+close_bg
+[ ! -f "$conf/.commit-confirmed" ] && pass "the bg session's commit confirmed it" || fail "still pending after commit"
 
 # commit confirmed 1 that nobody confirms: the deadline survives an mgd restart; moved 2 s ahead it expires
 # and mgd rolls back by itself (without waiting the whole minute).

@@ -310,3 +310,46 @@ TEST_CASE("print_xml: the Junos XML form, keys first, inactive and annotations k
     CHECK(one.find("fe-0/0/1") == std::string::npos);
     CHECK(one.ends_with("            </interface>\n        </interfaces>\n    </configuration>\n"));
 }
+
+TEST_CASE("text: several options of one level on one line after a value") {
+    // Junos prints and accepts `file kmd size 1m files 3;`: after a leaf's value the next words continue
+    // at that level (or an enclosing one within the statement), as `set` takes them.
+    auto s = test::schema();
+    Node one = parse_text(*s,
+                          "security { ipsec { security-association sa1 { manual {\n"
+                          "    direction bidirectional protocol esp spi 400 authentication algorithm "
+                          "hmac-md5-96;\n"
+                          "} } } }\n");
+    Node blocks = parse_text(*s, R"(security {
+    ipsec {
+        security-association sa1 {
+            manual {
+                direction bidirectional {
+                    protocol esp;
+                    spi 400;
+                    authentication {
+                        algorithm hmac-md5-96;
+                    }
+                }
+            }
+        }
+    }
+}
+)");
+    CHECK(print_text(one) == print_text(blocks));
+    // The same in a one-line route with another option after the leaf-list value.
+    Node route = parse_text(*s, "routing-options { static { route 10.0.0.0/8 next-hop 10.1.1.1; } }");
+    CHECK(print_text(route).find("route 10.0.0.0/8 next-hop 10.1.1.1;") != std::string::npos);
+    // A wrong option anywhere in the line is a syntax error on that word, and nothing is applied.
+    auto e = parse_error(
+        "security { ipsec { security-association sa1 { manual {\n"
+        "    direction inbound spi 400 bogus 1;\n} } } }\n");
+    CHECK(e.message == "syntax error");
+    CHECK(e.line == 2);
+    CHECK(e.render().find("bogus") != std::string::npos);
+    // A value out of range in a later option is reported on that option.
+    auto r = parse_error(
+        "security { ipsec { security-association sa1 { manual {\n"
+        "    direction inbound protocol esp spi 9;\n} } } }\n");
+    CHECK(r.message.find("Value 9 is not within range") != std::string::npos);
+}

@@ -57,6 +57,8 @@ class Cli {
     bool ask(const std::string& question, bool default_yes);
     void show_notifications();
     void save_history();
+    void note_confirmed_deadline(const pugi::xml_node& results);
+    std::string confirmed_reminder() const;
 
     CliOptions options_;
     std::ostream& out_;
@@ -70,6 +72,7 @@ class Cli {
     bool done_ = false;
     bool batch_failed_ = false;  // a batch is one transaction: after a failure nothing more is committed
     std::string edit_path_;
+    std::optional<long long> confirmed_deadline_;  // a pending `commit confirmed` rolls back then (epoch s)
     std::deque<std::string> batch_lines_;
     std::deque<std::string> notifications_;
     int screen_length_ = 24;
