@@ -134,8 +134,8 @@ expect_contains "request security key-pair" "$out" "Generated key pair, key size
 mode=$(stat -c %a "$R/var/etc/ikecert/batt" 2>/dev/null)
 expect_status "the key pair file is mode 0600" 600 "$mode"
 out=$(run -c 'request security certificate enroll filename l subject c=uk,o=london'); rc=$?
-expect_status "enrollment is refused" 1 "$rc"
-expect_contains "saying it is not available" "$out" "form of certificate enrollment is not available yet"
+expect_status "M-series enrollment without a certification-authority is refused" 1 "$rc"
+expect_contains "naming what is missing" "$out" "missing argument: certification-authority"
 
 # A pkid restart keeps everything.
 old=$(daemon_pid r1 pkid)
