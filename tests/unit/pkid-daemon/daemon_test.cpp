@@ -160,6 +160,12 @@ TEST_CASE("pkid validates and applies security certificates and security pki") {
     });
     std::shared_ptr<pkid::Pkid> pkid_object;
     auto pkid = start_pkid(paths, &pkid_object);
+    // The Pkid (its timers) must go before its Daemon's io_context: this reference is dropped first, also
+    // when a REQUIRE throws, so the Daemon's own is the last one.
+    struct DropFirst {
+        std::shared_ptr<pkid::Pkid>& p;
+        ~DropFirst() { p.reset(); }
+    } drop_first{pkid_object};
     ipc::SyncClient client(paths.socket("pkid"), "pkid");
     // The committed configuration arrives from mgd at start.
     for (int i = 0; i < 100 && client.call("ping").ok() && pkid_object->settings().path_length != 5; ++i)
