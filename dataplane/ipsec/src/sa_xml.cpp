@@ -3,6 +3,8 @@
 #include <charconv>
 #include <limits>
 
+#include "msim/common/hex.hpp"
+
 namespace msim::ipsec {
 
 namespace {
@@ -65,42 +67,15 @@ bool address(const pugi::xml_node& parent, const char* name, Ipv4Address& out, s
 }  // namespace
 
 std::string to_hex(const std::vector<std::uint8_t>& bytes) {
-    static const char digits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (auto b : bytes) {
-        out.push_back(digits[b >> 4]);
-        out.push_back(digits[b & 0xf]);
-    }
-    return out;
+    return msim::to_hex(bytes);
 }
 
+// Keys may carry the 0x of the configuration's `hexadecimal 0x…` form.
 std::optional<std::vector<std::uint8_t>> from_hex(std::string_view text) {
     if (text.rfind("0x", 0) == 0 || text.rfind("0X", 0) == 0) {
         text.remove_prefix(2);
     }
-    if (text.size() % 2 != 0) {
-        return std::nullopt;
-    }
-    auto nibble = [](char c) -> int {
-        if (c >= '0' && c <= '9')
-            return c - '0';
-        if (c >= 'a' && c <= 'f')
-            return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-            return c - 'A' + 10;
-        return -1;
-    };
-    std::vector<std::uint8_t> out;
-    out.reserve(text.size() / 2);
-    for (size_t i = 0; i < text.size(); i += 2) {
-        const int hi = nibble(text[i]), lo = nibble(text[i + 1]);
-        if (hi < 0 || lo < 0) {
-            return std::nullopt;
-        }
-        out.push_back(static_cast<std::uint8_t>(hi << 4 | lo));
-    }
-    return out;
+    return msim::from_hex(text);
 }
 
 void append_sa_config(pugi::xml_node parent, const SaConfig& c, const char* element) {

@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <charconv>
 
+#include "msim/common/hex.hpp"
 #include "msim/common/xml.hpp"
 
 namespace msim::pfed {
@@ -18,16 +19,6 @@ constexpr uint16_t kNatTPort = 4500;
 constexpr size_t kMarker = 4;  // RFC 3948 non-ESP marker: four zero bytes before IKE on 4500
 // The largest UDP payload of one IPv4 datagram (65535 - 20 - 8).
 constexpr size_t kMaxUdpPayload = 65507;
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 std::optional<uint16_t> parse_port(std::string_view text) {
     unsigned value = 0;
@@ -50,29 +41,11 @@ std::string trimmed(std::string_view text) {
 }  // namespace
 
 std::string to_hex(std::span<const uint8_t> bytes) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out(bytes.size() * 2, '0');
-    for (size_t i = 0; i < bytes.size(); ++i) {
-        out[2 * i] = digits[bytes[i] >> 4];
-        out[2 * i + 1] = digits[bytes[i] & 0x0f];
-    }
-    return out;
+    return msim::to_hex(bytes);
 }
 
 std::optional<std::vector<uint8_t>> from_hex(std::string_view text) {
-    if (text.size() % 2 != 0) {
-        return std::nullopt;
-    }
-    std::vector<uint8_t> out(text.size() / 2);
-    for (size_t i = 0; i < out.size(); ++i) {
-        const int hi = hex_value(text[2 * i]);
-        const int lo = hex_value(text[2 * i + 1]);
-        if (hi < 0 || lo < 0) {
-            return std::nullopt;
-        }
-        out[i] = static_cast<uint8_t>((hi << 4) | lo);
-    }
-    return out;
+    return msim::from_hex(text);
 }
 
 IkeService::IkeService(Daemon& daemon, dp::ForwardingEngine& engine) : daemon_(daemon), engine_(engine) {}

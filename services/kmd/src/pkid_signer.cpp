@@ -10,6 +10,7 @@
 #include <memory>
 #include <pugixml.hpp>
 
+#include "msim/common/hex.hpp"
 #include "msim/common/ipc/sync_client.hpp"
 #include "msim/common/xml.hpp"
 #include "msim/kmd/isakmp.hpp"
@@ -17,47 +18,6 @@
 namespace msim::kmd {
 
 namespace {
-
-std::string to_hex(ByteView bytes) {
-    static const char* digits = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (auto b : bytes) {
-        out += digits[b >> 4];
-        out += digits[b & 15];
-    }
-    return out;
-}
-
-std::optional<Bytes> from_hex(std::string_view text) {
-    auto digit = [](char c) -> int {
-        if (c >= '0' && c <= '9')
-            return c - '0';
-        if (c >= 'a' && c <= 'f')
-            return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-            return c - 'A' + 10;
-        return -1;
-    };
-    Bytes out;
-    int high = -1;
-    for (char c : text) {
-        if (c == ' ' || c == ':' || c == '\n' || c == '\t')
-            continue;
-        const int d = digit(c);
-        if (d < 0)
-            return std::nullopt;
-        if (high < 0) {
-            high = d;
-        } else {
-            out.push_back(static_cast<std::uint8_t>(high << 4 | d));
-            high = -1;
-        }
-    }
-    if (high >= 0 || out.empty())
-        return std::nullopt;
-    return out;
-}
 
 // One RPC to pkid; an error naming why when pkid is unreachable, silent or refuses.
 Result<std::shared_ptr<pugi::xml_document>> call(const std::filesystem::path& socket,
@@ -181,8 +141,8 @@ bool PkidSigner::prefetch() const {
         return false;
     }
     auto res = (*reply)->child("rpc-reply").child("local-certificate");
-    auto der = from_hex(res.child_value("certificate"));
-    if (!der) {
+    auto der = from_hex_lenient(res.child_value("certificate"));
+    if (!der || der->empty()) {
         if (log_)
             log_("kmd: local certificate " + certificate_id_ + " not available: pkid sent no certificate");
         return false;
@@ -223,8 +183,8 @@ Result<Bytes> PkidSigner::sign(ByteView hash) const {
                           "local certificate " + certificate_id_ + " has a " + key_type + " key, not the " +
                               (method_ == AuthMethod::RsaSignature ? "RSA" : "DSA") +
                               " key the proposal needs");
-    auto sig = from_hex(res.child_value("signature"));
-    if (!sig)
+    auto sig = from_hex_lenient(res.child_value("signature"));
+    if (!sig || sig->empty())
         return make_error(ErrorCode::AuthenticationFailed, "pkid sent no signature");
     return std::move(*sig);
 }

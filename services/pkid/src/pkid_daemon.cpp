@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <chrono>
 
+#include "msim/common/hex.hpp"
 #include "msim/common/xml.hpp"
 #include "msim/pki/certificate_info.hpp"
 #include "msim/pki/info_xml.hpp"
@@ -89,47 +90,6 @@ std::string statement_file(const std::filesystem::path& root, const std::filesys
         throw PkiConfigError(path, statement + ": file " + name + " is too large");
     }
     return read_file(*p);
-}
-
-// ---- hex ----
-
-std::string to_hex(pki::ByteView bytes) {
-    static const char* digits = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (auto b : bytes) {
-        out.push_back(digits[b >> 4]);
-        out.push_back(digits[b & 15]);
-    }
-    return out;
-}
-
-std::optional<std::vector<std::uint8_t>> from_hex(std::string_view text) {
-    std::string clean;
-    for (char c : text) {
-        if (!std::isspace(static_cast<unsigned char>(c)) && c != ':')
-            clean.push_back(c);
-    }
-    if (clean.size() % 2 != 0)
-        return std::nullopt;
-    std::vector<std::uint8_t> out;
-    out.reserve(clean.size() / 2);
-    auto nibble = [](char c) -> int {
-        if (c >= '0' && c <= '9')
-            return c - '0';
-        if (c >= 'a' && c <= 'f')
-            return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-            return c - 'A' + 10;
-        return -1;
-    };
-    for (size_t i = 0; i < clean.size(); i += 2) {
-        const int hi = nibble(clean[i]), lo = nibble(clean[i + 1]);
-        if (hi < 0 || lo < 0)
-            return std::nullopt;
-        out.push_back(static_cast<std::uint8_t>(hi * 16 + lo));
-    }
-    return out;
 }
 
 // ---- RPC helpers ----
@@ -996,7 +956,7 @@ void Pkid::start() {
     // ---- kmd's RPCs (services/pkid/README.md: the kmd contract) ----
     handle("validate-peer-certificate", [this, now](const pugi::xml_node& req, ipc::Responder& r) {
         auto decode = [](const pugi::xml_node& n) {
-            auto bytes = from_hex(n.child_value());
+            auto bytes = from_hex_lenient(n.child_value());
             if (!bytes || bytes->empty())
                 throw RequestError("certificate is not hexadecimal");
             return pki::Certificate::from_bytes(*bytes);
@@ -1065,7 +1025,7 @@ void Pkid::start() {
     });
     handle("sign-hash", [this](const pugi::xml_node& req, ipc::Responder& r) {
         const std::string id = required(req, "certificate-id");
-        auto hash = from_hex(required(req, "hash"));
+        auto hash = from_hex_lenient(required(req, "hash"));
         if (!hash || hash->empty())
             throw RequestError("hash is not hexadecimal");
         const auto format = std::string_view(req.child_value("format")) == "concatenated"
