@@ -161,24 +161,8 @@ CommandResult do_set(const Schema& schema, Node& root, const Level& lvl, const s
     size_t pos = 1;
     while (pos < words.size()) {
         size_t consumed = 0;
-        std::vector<Step> steps;
-        std::optional<ConfigError> first_error;
-        // Try the innermost level first, then the enclosing ones.
-        for (size_t keep = prefix.size() + 1; keep-- > 0;) {
-            const SchemaNode& scope = keep == 0 ? *lvl.scope : *prefix[keep - 1].schema;
-            try {
-                steps = detail::walk(schema, scope, words, pos, WalkMode::set, &consumed);
-                prefix.resize(keep);
-                break;
-            } catch (const ConfigError& e) {
-                if (!first_error)
-                    first_error = e;
-                if (statements.empty())
-                    throw;  // the first statement has no enclosing level to retry at
-            }
-        }
-        if (steps.empty())
-            throw *first_error;
+        std::vector<Step> steps = detail::walk_at_nearest_level(schema, *lvl.scope, prefix, words, pos,
+                                                                WalkMode::set, &consumed, statements.empty());
         std::vector<Step> full = prefix;
         full.insert(full.end(), steps.begin(), steps.end());
         const bool ends_in_leaf = !full.back().schema->is_entry_holder();

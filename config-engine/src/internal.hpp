@@ -49,6 +49,14 @@ struct Step {
 std::vector<Step> walk(const Schema& schema, const SchemaNode& scope, const std::vector<Word>& words,
                        size_t begin, WalkMode mode, size_t* consumed);
 
+// One statement of several on a line (`set … file kmd size 1m files 3`, `file kmd size 1m files 3;`): walks
+// words[begin..] at the innermost level of `prefix` (the steps taken so far below `scope`), failing that at
+// each enclosing one up to `scope`, and cuts `prefix` to the level that took them. When no level does, the
+// innermost level's error is thrown; `first` (the line's first statement) tries `scope` only.
+std::vector<Step> walk_at_nearest_level(const Schema& schema, const SchemaNode& scope,
+                                        std::vector<Step>& prefix, const std::vector<Word>& words,
+                                        size_t begin, WalkMode mode, size_t* consumed, bool first);
+
 // Creates (or finds) the nodes of `steps` below `at`; leaves take their value, leaf-lists get their
 // items appended. Returns the node of the last step.
 Node* materialize(Node& at, const std::vector<Step>& steps);

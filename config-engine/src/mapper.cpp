@@ -40,6 +40,26 @@ void check(const ValueType& t, std::string& v, const std::vector<Word>& words, s
 
 }  // namespace
 
+std::vector<Step> walk_at_nearest_level(const Schema& schema, const SchemaNode& scope,
+                                        std::vector<Step>& prefix, const std::vector<Word>& words,
+                                        size_t begin, WalkMode mode, size_t* consumed, bool first) {
+    std::optional<ConfigError> first_error;
+    for (size_t keep = prefix.size() + 1; keep-- > 0;) {
+        const SchemaNode& at = keep == 0 ? scope : *prefix[keep - 1].schema;
+        try {
+            auto steps = walk(schema, at, words, begin, mode, consumed);
+            prefix.resize(keep);
+            return steps;
+        } catch (const ConfigError& e) {
+            if (!first_error)
+                first_error = e;
+            if (first)
+                throw;  // the first statement has no enclosing level to retry at
+        }
+    }
+    throw *first_error;
+}
+
 std::vector<Step> walk(const Schema& schema, const SchemaNode& scope, const std::vector<Word>& words,
                        size_t begin, WalkMode mode, size_t* consumed) {
     std::vector<Step> steps;

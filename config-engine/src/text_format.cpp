@@ -274,23 +274,9 @@ struct Mapper {
             size_t pos = 0;
             while (pos < s.words.size()) {
                 size_t consumed = 0;
-                std::vector<detail::Step> steps;
-                std::optional<ConfigError> first_error;
-                for (size_t keep = prefix.size() + 1; keep-- > 0;) {
-                    const SchemaNode& at = keep == 0 ? scope : *prefix[keep - 1].schema;
-                    try {
-                        steps = detail::walk(schema, at, s.words, pos, detail::WalkMode::text, &consumed);
-                        prefix.resize(keep);
-                        break;
-                    } catch (const ConfigError& e) {
-                        if (!first_error)
-                            first_error = e;
-                        if (statements.empty())
-                            throw;  // the first option has no enclosing level to retry at
-                    }
-                }
-                if (steps.empty())
-                    throw *first_error;
+                std::vector<detail::Step> steps =
+                    detail::walk_at_nearest_level(schema, scope, prefix, s.words, pos, detail::WalkMode::text,
+                                                  &consumed, statements.empty());
                 std::vector<detail::Step> full = prefix;
                 full.insert(full.end(), steps.begin(), steps.end());
                 const SchemaNode* last = full.back().schema;
