@@ -9,17 +9,8 @@ source "$(dirname "$0")/lib.sh"
 
 LAB="$(cd "$(dirname "$0")/../.." && pwd)/labs/two-gateways-ike.yaml"
 WORK=$(mktemp -d /tmp/msim-ike-cert.XXXXXX)
-if [ "$(id -u)" -ne 0 ]; then
-    echo "FAIL - network namespaces need root"
-    exit 1
-fi
+lab_preflight host-a host-b
 command -v openssl >/dev/null || { echo "FAIL - openssl is missing (scripts/bootstrap installs it)"; exit 1; }
-for ns in host-a host-b; do
-    if [ -e "/var/run/netns/$ns" ]; then
-        echo "FAIL - network namespace $ns already exists (another lab is up on this machine); not touching it"
-        exit 1
-    fi
-done
 IT_HOME="$MSIM_HOME"
 lab_cleanup() {
     "$MSIM" lab down >/dev/null 2>&1
@@ -29,15 +20,6 @@ lab_cleanup() {
 }
 trap lab_cleanup EXIT INT TERM
 
-host_ping() { ip netns exec host-a ping -c "${2:-1}" -W 1 "${1:-10.2.2.10}" >/dev/null 2>&1; }
-ping_recovers() {
-    local deadline=$((SECONDS + $1))
-    while [ $SECONDS -lt $deadline ]; do
-        host_ping && return 0
-        sleep 0.5
-    done
-    return 1
-}
 cli() { "$MSIM" lab console "$1" -c "$2" 2>&1; }
 
 # Two CAs: the lab's, and another that gateway-b is made to trust in the second half.

@@ -15,20 +15,11 @@ source "$(dirname "$0")/lib.sh"
 
 LAB="$(cd "$(dirname "$0")/../.." && pwd)/labs/two-gateways-manual-sa.yaml"
 PY=/usr/bin/python3
-if [ "$(id -u)" -ne 0 ]; then
-    echo "FAIL - network namespaces need root"
-    exit 1
-fi
+lab_preflight host-a host-b
 command -v tshark >/dev/null || { echo "FAIL - tshark is missing (scripts/bootstrap installs it)"; exit 1; }
 [ -x "$PY" ] || { echo "FAIL - $PY is missing (scripts/bootstrap installs python3-scapy)"; exit 1; }
 "$PY" -c 'from scapy.layers.ipsec import SecurityAssociation, ESP, AH' >/dev/null 2>&1 ||
     { echo "FAIL - $PY has no scapy with IPsec support (apt-get install python3-scapy python3-cryptography)"; exit 1; }
-for ns in host-a host-b; do
-    if [ -e "/var/run/netns/$ns" ]; then
-        echo "FAIL - network namespace $ns already exists (another lab is up on this machine); not touching it"
-        exit 1
-    fi
-done
 capture_pid=""
 peer_pid=""
 WORK=""
@@ -44,15 +35,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 WORK=$(mktemp -d /tmp/msim-scapy-it.XXXXXX)
 
-host_ping() { ip netns exec host-a ping -c "${2:-1}" -W 1 "${1:-10.2.2.10}" >/dev/null 2>&1; }
-ping_recovers() { # ping_recovers SECONDS: bounded retries until host-a reaches host-b
-    local deadline=$((SECONDS + $1))
-    while [ $SECONDS -lt $deadline ]; do
-        host_ping && return 0
-        sleep 0.5
-    done
-    return 1
-}
 cli_b() { "$MSIM" lab console gateway-b -c "$1" 2>&1; }
 
 # ---------------------------------------------------------------------------------------------------------

@@ -10,18 +10,9 @@ source "$(dirname "$0")/lib.sh"
 
 LAB="$(cd "$(dirname "$0")/../.." && pwd)/labs/two-gateways-manual-sa.yaml"
 WORK=$(mktemp -d /tmp/msim-msa-it.XXXXXX)
-if [ "$(id -u)" -ne 0 ]; then
-    echo "FAIL - network namespaces need root"
-    exit 1
-fi
+lab_preflight host-a host-b
 for tool in tshark /usr/bin/python3; do
     command -v "$tool" >/dev/null || { echo "FAIL - $tool is missing (scripts/bootstrap installs it)"; exit 1; }
-done
-for ns in host-a host-b; do
-    if [ -e "/var/run/netns/$ns" ]; then
-        echo "FAIL - network namespace $ns already exists (another lab is up on this machine); not touching it"
-        exit 1
-    fi
 done
 capture_pid=""
 lab_cleanup() {
@@ -32,16 +23,6 @@ lab_cleanup() {
 }
 trap lab_cleanup EXIT
 
-host_ping() { ip netns exec host-a ping -c "${2:-1}" -W 1 "${1:-10.2.2.10}" >/dev/null 2>&1; }
-# ping_recovers SECONDS: bounded retries until host-a reaches host-b again.
-ping_recovers() {
-    local deadline=$((SECONDS + $1))
-    while [ $SECONDS -lt $deadline ]; do
-        host_ping && return 0
-        sleep 0.5
-    done
-    return 1
-}
 cli_a() { "$MSIM" lab console gateway-a -c "$1" 2>&1; }
 cli_b() { "$MSIM" lab console gateway-b -c "$1" 2>&1; }
 

@@ -75,3 +75,34 @@ finish() {
     [ "$failures" -eq 0 ]
     exit $?
 }
+
+# ---- labs (the two-gateways topology: host-a 10.1.1.10 behind gateway-a, host-b 10.2.2.10 behind gateway-b)
+
+# lab_preflight NS...: labs need root, and never touch namespaces another lab on this machine holds.
+lab_preflight() {
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "FAIL - network namespaces need root"
+        exit 1
+    fi
+    local ns
+    for ns in "$@"; do
+        if [ -e "/var/run/netns/$ns" ]; then
+            echo "FAIL - network namespace $ns already exists (another lab is up on this machine); not touching it"
+            exit 1
+        fi
+    done
+}
+
+# host_ping [DEST [COUNT]]: host-a pings DEST (default host-b).
+host_ping() { ip netns exec host-a ping -c "${2:-1}" -W 1 "${1:-10.2.2.10}" >/dev/null 2>&1; }
+
+# ping_recovers SECONDS: bounded retries until host-a reaches host-b (the first packets may be lost while
+# ARP resolves or SAs are negotiated).
+ping_recovers() {
+    local deadline=$((SECONDS + $1))
+    while [ $SECONDS -lt $deadline ]; do
+        host_ping && return 0
+        sleep 0.5
+    done
+    return 1
+}
