@@ -155,6 +155,52 @@ void write_file(const std::filesystem::path& path, const std::string& text, mode
     }
 }
 
+// SCEP enrollment up to the CA's final answer, on the enrollment thread: GetCACaps, GetCACert (the CA must
+// be `ca`, else `ca_mismatch` is the error), PKCSReq, then while PENDING up to `retries` polls `interval`
+// apart. `note` gets a line per step; `waiting`, when set, is called every 5 s of a wait (the CLI's
+// progress frames keep silence timeouts from expiring). `polls` counts the polls made.
+struct ScepAttempt {
+    std::string url;
+    std::string ca_identity;
+    pki::Certificate ca;
+    std::string ca_mismatch;
+    unsigned retries = 0;
+    std::chrono::seconds interval{0};
+};
+
+pki::ScepResult scep_until_answer(const ScepAttempt& a, const pki::KeyPair& key,
+                                  const pki::CertificateRequest& request, const std::atomic<bool>& stopping,
+                                  const std::function<void(const std::string&)>& note,
+                                  const std::function<void()>& waiting, unsigned& polls) {
+    pki::ScepEnrollment e;
+    e.url = a.url;
+    e.capabilities = pki::scep_get_ca_caps(e.url);
+    // RA certificates come with the CA's; the CA must be the one stored locally.
+    e.ca_certificates = pki::scep_get_ca_cert(e.url, a.ca_identity);
+    if (e.ca_certificates.front().sha1_fingerprint() != a.ca.sha1_fingerprint())
+        throw RequestError(a.ca_mismatch);
+    note("Sending the certificate request to " + e.url);
+    pki::ScepResult result = pki::scep_pkcs_req(e, key, request);
+    polls = 0;
+    while (result.status == pki::ScepStatus::pending && polls < a.retries && !stopping) {
+        note("The CA has not issued the certificate yet; retrying in " + std::to_string(a.interval.count()) +
+             " seconds (" + std::to_string(polls + 1) + " of " + std::to_string(a.retries) + ")");
+        const auto start = std::chrono::steady_clock::now();
+        const auto until = start + a.interval;
+        auto next_note = start + std::chrono::seconds(5);
+        while (std::chrono::steady_clock::now() < until && !stopping) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            if (waiting && std::chrono::steady_clock::now() >= next_note) {
+                waiting();
+                next_note += std::chrono::seconds(5);
+            }
+        }
+        ++polls;
+        result = pki::scep_get_cert_initial(e, key, request, result.transaction_id);
+    }
+    return result;
+}
+
 pki::Detail detail_of(const pugi::xml_node& request) {
     return request.child("detail") ? pki::Detail::detail : pki::Detail::brief;
 }
@@ -615,37 +661,16 @@ void Pkid::start() {
             std::string error;
             unsigned polls = 0;
             try {
-                pki::ScepEnrollment e;
-                e.url = p.enrollment_url;
-                e.capabilities = pki::scep_get_ca_caps(e.url);
-                // RA certificates come with the CA's; the CA must be the one loaded for the profile.
-                e.ca_certificates =
-                    pki::scep_get_ca_cert(e.url, p.ca_identity.empty() ? profile : p.ca_identity);
-                if (e.ca_certificates.front().sha1_fingerprint() != ca.sha1_fingerprint())
-                    throw RequestError(
-                        "the SCEP server's CA certificate is not the one loaded for CA "
-                        "profile " +
-                        profile);
-                progress("Sending the certificate request to " + e.url);
-                result = pki::scep_pkcs_req(e, key, request);
-                while (result->status == pki::ScepStatus::pending && polls < p.enrollment_retry &&
-                       !stopping_) {
-                    progress("The CA has not issued the certificate yet; retrying in " +
-                             std::to_string(p.enrollment_retry_interval) + " seconds (" +
-                             std::to_string(polls + 1) + " of " + std::to_string(p.enrollment_retry) + ")");
-                    const auto start = std::chrono::steady_clock::now();
-                    const auto until = start + std::chrono::seconds(p.enrollment_retry_interval);
-                    auto next_note = start + std::chrono::seconds(5);
-                    while (std::chrono::steady_clock::now() < until && !stopping_) {
-                        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-                        if (std::chrono::steady_clock::now() >= next_note) {
-                            progress("Waiting to poll the CA");
-                            next_note += std::chrono::seconds(5);
-                        }
-                    }
-                    ++polls;
-                    result = pki::scep_get_cert_initial(e, key, request, result->transaction_id);
-                }
+                const ScepAttempt attempt{
+                    p.enrollment_url,
+                    p.ca_identity.empty() ? profile : p.ca_identity,
+                    ca,
+                    "the SCEP server's CA certificate is not the one loaded for CA profile " + profile,
+                    p.enrollment_retry,
+                    std::chrono::seconds(p.enrollment_retry_interval)};
+                result = scep_until_answer(
+                    attempt, key, request, stopping_, progress,
+                    [&progress] { progress("Waiting to poll the CA"); }, polls);
             } catch (const std::exception& ex) {
                 error = ex.what();
             }
@@ -778,27 +803,21 @@ void Pkid::start() {
                             kmd_log]() -> std::function<void()> {
                 std::string outcome;
                 try {
-                    pki::ScepEnrollment e;
-                    e.url = p.enrollment_url;
-                    e.capabilities = pki::scep_get_ca_caps(e.url);
-                    e.ca_certificates = pki::scep_get_ca_cert(e.url, ca_identity);
-                    if (e.ca_certificates.front().sha1_fingerprint() != ca.sha1_fingerprint())
-                        throw RequestError("the SCEP server's CA certificate is not the one in file " +
-                                           p.ca_file);
-                    kmd_log->log("Local certificate enrollment: sending the certificate request to " + e.url);
-                    auto result = pki::scep_pkcs_req(e, key, request);
                     // M-series profiles have no retry-interval: poll every 30 s, `enrollment-retry` times.
-                    for (unsigned polls = 0; result.status == pki::ScepStatus::pending &&
-                                             polls < p.enrollment_retry && !stopping_;
-                         ++polls) {
-                        kmd_log->log(
-                            "Local certificate enrollment: pending at the CA; polling again in 30 s (" +
-                            std::to_string(polls + 1) + " of " + std::to_string(p.enrollment_retry) + ")");
-                        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-                        while (std::chrono::steady_clock::now() < until && !stopping_)
-                            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-                        result = pki::scep_get_cert_initial(e, key, request, result.transaction_id);
-                    }
+                    const ScepAttempt attempt{
+                        p.enrollment_url,
+                        ca_identity,
+                        ca,
+                        "the SCEP server's CA certificate is not the one in file " + p.ca_file,
+                        p.enrollment_retry,
+                        std::chrono::seconds(30)};
+                    unsigned polls = 0;
+                    const auto result = scep_until_answer(
+                        attempt, key, request, stopping_,
+                        [&kmd_log](const std::string& line) {
+                            kmd_log->log("Local certificate enrollment: " + line);
+                        },
+                        nullptr, polls);
                     if (result.status == pki::ScepStatus::failure)
                         outcome = "Local certificate enrollment rejected by the CA (failInfo " +
                                   result.fail_info + ")";
