@@ -219,7 +219,7 @@ CommandResult do_delete(const Schema& schema, Node& root, const Level& lvl, cons
         return r;
     }
     if (last.schema->kind == NodeKind::leaf_list && !last.values.empty()) {
-        auto& vals = n->values();
+        auto& vals = n->mutable_values();
         for (const auto& v : last.values) {
             auto it = std::find(vals.begin(), vals.end(), v);
             if (it == vals.end()) {
@@ -264,6 +264,7 @@ CommandResult do_activate(const Schema& schema, Node& root, const Level& lvl, co
     if (!activate && n->inactive)
         r.warnings.push_back("warning: statement already inactive");
     n->inactive = !activate;
+    n->touch();
     return r;
 }
 
@@ -275,6 +276,7 @@ CommandResult do_annotate(const Schema& schema, Node& root, const Level& lvl,
     if (!n)
         throw ConfigError("error: statement not found");
     n->annotation = words.back().text;
+    n->touch();
     return {};
 }
 
@@ -319,7 +321,7 @@ CommandResult do_rename_copy(const Schema& schema, Node& root, const Level& lvl,
         throw ConfigError("error: target statement already exists");
     if (copy) {
         auto dup = std::make_unique<Node>(*src);
-        dup->values() = keys;
+        dup->mutable_values() = keys;
         parent->add(std::move(dup));
     } else {
         parent->rekey(src, keys);
@@ -342,7 +344,7 @@ CommandResult do_insert(const Schema& schema, Node& root, const Level& lvl, cons
             throw end_error(words, pos + 1 >= words.size() ? "missing argument." : "syntax error.");
         if (!src)
             throw ConfigError("error: statement not found");
-        auto& vals = src->values();
+        auto& vals = src->mutable_values();
         auto from = std::find(vals.begin(), vals.end(), last.values.front());
         auto ref = std::find(vals.begin(), vals.end(), words[pos + 1].text);
         if (from == vals.end() || ref == vals.end())

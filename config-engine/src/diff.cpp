@@ -55,8 +55,19 @@ void set_lines(const Node& n, const std::string& prefix, std::string& out) {
 class Differ {
   public:
     std::string out;
+    bool follow_marks = false;
 
     void diff(const Node& o, const Node& n, std::vector<std::string>& path, size_t depth) {
+        if (follow_marks && !n.changed()) {
+            // Same children in the same order: only the marked ones can differ.
+            for (const auto& c : n.children()) {
+                if (!c->changed() && !c->changed_below())
+                    continue;
+                if (const Node* oc = detail::counterpart(o, *c))
+                    compare_pair(*oc, *c, path, depth);
+            }
+            return;
+        }
         // Old children that are gone, each reported just before the next surviving old sibling.
         // Survivors as a sorted vector: one allocation per level instead of a hash node per child.
         std::vector<const Node*> survivors;
@@ -89,7 +100,8 @@ class Differ {
         for (const auto& [nc, oc] : pairs) {
             if (oc) {
                 flush_removed_until(oc);
-                compare_pair(*oc, *nc, path, depth);
+                if (!follow_marks || nc->changed() || nc->changed_below())
+                    compare_pair(*oc, *nc, path, depth);
                 prev_kept = nc;
                 continue;
             }
@@ -294,8 +306,9 @@ std::map<std::string, std::vector<Change>> changes_by_owner(const Schema& schema
     return out;
 }
 
-std::string compare(const Node& old_root, const Node& new_root) {
+std::string compare(const Node& old_root, const Node& new_root, bool follow_marks) {
     Differ d;
+    d.follow_marks = follow_marks;
     std::vector<std::string> path;
     d.diff(old_root, new_root, path, 0);
     return d.out;

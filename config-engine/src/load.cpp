@@ -153,7 +153,7 @@ void load_patch(const Schema& schema, Node& work, std::string_view text, const L
                 if (!t)
                     continue;
                 if (c->schema()->kind == NodeKind::leaf_list) {
-                    auto& vals = t->values();
+                    auto& vals = t->mutable_values();
                     for (const auto& v : c->values())
                         vals.erase(std::remove(vals.begin(), vals.end(), v), vals.end());
                     if (!vals.empty())

@@ -204,12 +204,12 @@ Node* materialize(Node& at, const std::vector<Step>& steps) {
         }
         if (sn->kind == NodeKind::leaf) {
             if (!st.values.empty())
-                n->values() = {sn->secret ? to_secret(st.values.front()) : st.values.front()};
+                n->mutable_values() = {sn->secret ? to_secret(st.values.front()) : st.values.front()};
         } else if (sn->kind == NodeKind::leaf_list) {
             for (const auto& v : st.values) {
                 std::string item = sn->secret ? to_secret(v) : v;
                 if (std::find(n->values().begin(), n->values().end(), item) == n->values().end())
-                    n->values().push_back(std::move(item));
+                    n->mutable_values().push_back(std::move(item));
             }
         }
         cur = n;
@@ -263,17 +263,21 @@ void merge_into(Node& dst, const Node& src, bool honour_replace) {
             }
             continue;
         }
-        if (c->inactive)
+        if (c->inactive && !existing->inactive) {
             existing->inactive = true;
-        if (!c->annotation.empty())
+            existing->touch();
+        }
+        if (!c->annotation.empty() && existing->annotation != c->annotation) {
             existing->annotation = c->annotation;
+            existing->touch();
+        }
         if (sn->kind == NodeKind::leaf) {
-            existing->values() = c->values();
+            existing->mutable_values() = c->values();
         } else if (sn->kind == NodeKind::leaf_list) {
             for (const auto& v : c->values())
                 if (std::find(existing->values().begin(), existing->values().end(), v) ==
                     existing->values().end())
-                    existing->values().push_back(v);
+                    existing->mutable_values().push_back(v);
         } else {
             merge_into(*existing, *c, honour_replace);
         }

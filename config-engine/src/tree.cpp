@@ -15,6 +15,8 @@ Node::Node(const Node& other)
       tag(other.tag),
       group(other.group),
       schema_(other.schema_),
+      changed_(other.changed_),
+      changed_below_(other.changed_below_),
       values_(other.values_) {
     children_.reserve(other.children_.size());
     for (const auto& c : other.children_) {
@@ -36,6 +38,8 @@ Node::Node(Node&& other) noexcept
       tag(other.tag),
       group(std::move(other.group)),
       schema_(other.schema_),
+      changed_(other.changed_),
+      changed_below_(other.changed_below_),
       values_(std::move(other.values_)),
       children_(std::move(other.children_)),
       index_(std::move(other.index_)) {
@@ -51,6 +55,8 @@ Node& Node::operator=(Node&& other) noexcept {
     tag = other.tag;
     group = std::move(other.group);
     schema_ = other.schema_;
+    changed_ = other.changed_;
+    changed_below_ = other.changed_below_;
     values_ = std::move(other.values_);
     children_ = std::move(other.children_);
     index_ = std::move(other.index_);
@@ -116,6 +122,8 @@ Node* Node::add(std::unique_ptr<Node> child) {
     while (pos > 0 && children_[pos - 1]->schema_->order > order)
         --pos;
     Node* raw = child.get();
+    raw->mark_subtree();
+    touch();
     children_.insert(children_.begin() + static_cast<std::ptrdiff_t>(pos), std::move(child));
     if (!index_ && children_.size() > kIndexThreshold) {
         index_ = std::make_unique<ChildIndex>();
@@ -135,6 +143,8 @@ Node* Node::insert_at(std::unique_ptr<Node> child, const Node* sibling, bool aft
         ++it;
     child->parent_ = this;
     Node* raw = child.get();
+    raw->mark_subtree();
+    touch();
     children_.insert(it, std::move(child));
     index_add(raw);
     return raw;
@@ -148,12 +158,14 @@ std::unique_ptr<Node> Node::remove(const Node* child) {
     auto out = std::move(*it);
     children_.erase(it);
     out->parent_ = nullptr;
+    touch();
     return out;
 }
 
 void Node::clear_children() {
     children_.clear();
     index_.reset();
+    touch();
 }
 
 bool Node::move_to(const Node* child, const Node* sibling, bool after) {
@@ -168,6 +180,34 @@ void Node::rekey(Node* child, std::vector<std::string> keys) {
     index_remove(child);
     child->values_ = std::move(keys);
     index_add(child);
+    child->touch();
+    touch();
+}
+
+void Node::mark_ancestors() {
+    // An ancestor already marked has all of its own ancestors marked too: stop there.
+    for (Node* p = parent_; p && !p->changed_below_; p = p->parent_)
+        p->changed_below_ = true;
+}
+
+void Node::touch() {
+    changed_ = true;
+    mark_ancestors();
+}
+
+void Node::mark_subtree() {
+    changed_ = true;
+    changed_below_ = !children_.empty();
+    for (auto& c : children_)
+        c->mark_subtree();
+}
+
+void Node::clear_marks() {
+    changed_ = false;
+    changed_below_ = false;
+    for (auto& c : children_)
+        if (c->changed_ || c->changed_below_)
+            c->clear_marks();
 }
 
 std::vector<std::string> Node::path_words() const {

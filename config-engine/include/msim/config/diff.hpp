@@ -15,8 +15,9 @@ namespace msim::config {
 std::string display_set(const Node& node);
 
 // `show | compare`: the Junos diff from `old_root` to `new_root` ([edit ...] banners, `+`/`-` lines,
-// `!` for a changed inactive mark). Empty when the trees are equal.
-std::string compare(const Node& old_root, const Node& new_root);
+// `!` for a changed inactive mark). Empty when the trees are equal. With `follow_marks`, only the marked
+// parts of `new_root` are compared (see ChangeSet::between for when that is exact).
+std::string compare(const Node& old_root, const Node& new_root, bool follow_marks = false);
 
 // One difference between two (expanded) configurations, for diff-driven commits: a statement that
 // appeared, disappeared, or (leaves and leaf-lists) changed its value. A created or deleted container

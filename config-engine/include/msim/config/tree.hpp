@@ -30,8 +30,13 @@ class Node {
     const std::string& keyword() const;
     // Key values (list entry), the value (leaf; empty for an `empty` leaf) or the items (leaf-list).
     const std::vector<std::string>& values() const { return values_; }
-    std::vector<std::string>& values() { return values_; }
+    // For changing them: marks the node changed (see touch()).
+    std::vector<std::string>& mutable_values() {
+        touch();
+        return values_;
+    }
 
+    // Code that changes `inactive` or `annotation` calls touch() (mgd's commit diff follows the marks).
     bool inactive = false;
     std::string annotation;
     LoadTag tag = LoadTag::none;
@@ -58,6 +63,20 @@ class Node {
     std::vector<std::string> path_words() const;
     // Number of statements below (inclusive), for sizing decisions.
     size_t size() const;
+
+    // Change marks, so that a diff against the tree this one was copied from costs what changed, not
+    // the size of the configuration (mgd's commit). changed(): this node's values, inactive mark,
+    // annotation, or the set or order of its children changed; a node added to a parent is changed with
+    // its whole subtree. changed_below(): some descendant is changed. Every member that modifies the
+    // tree sets them; a new node starts changed; a copy keeps the marks of its source. Marks only ever
+    // over-approximate: a marked node may well be equal to its counterpart.
+    bool changed() const { return changed_; }
+    bool changed_below() const { return changed_below_; }
+    void touch();
+    // Clears the marks of this subtree (after it became the reference a diff is taken against).
+    void clear_marks();
+    // Marks this node and its whole subtree changed.
+    void mark_subtree();
 
   private:
     // Children index: identity is (schema node, key values for list entries), hashed without copies.
@@ -88,7 +107,11 @@ class Node {
     void index_add(Node* c);
     void index_remove(const Node* c);
 
+    void mark_ancestors();
+
     const SchemaNode* schema_ = nullptr;
+    bool changed_ = true;
+    bool changed_below_ = false;
     std::vector<std::string> values_;
     Node* parent_ = nullptr;
     std::vector<std::unique_ptr<Node>> children_;
