@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "data_builder.hpp"
 #include "internal.hpp"
 #include "msim/config/secret.hpp"
 
@@ -15,104 +16,6 @@ void DataTreeDeleter::operator()(lyd_node* n) const noexcept {
 }
 
 namespace {
-
-std::string predicate_quote(const std::string& v) {
-    // XPath literals cannot escape quotes: pick the quote the value does not contain.
-    return v.find('\'') == std::string::npos ? "'" + v + "'" : "\"" + v + "\"";
-}
-
-std::string libyang_message(ly_ctx* ctx) {
-    const ly_err_item* e = ly_err_last(ctx);
-    return e && e->msg ? e->msg : "invalid value";
-}
-
-class Builder {
-  public:
-    Builder(const Schema& s) : schema_(s), ctx_(s.context()) {}
-
-    DataTree tree;
-    std::vector<CommitError> errors;
-
-    void build(const Node& parent, lyd_node* dparent) {
-        for (const auto& c : parent.children()) {
-            const SchemaNode* sn = c->schema();
-            if (!sn->ys)
-                continue;  // synthetic statements (apply-groups below the top)
-            const lys_module* mod = sn->ys->module;
-            lyd_node* created = nullptr;
-            LY_ERR rc = LY_SUCCESS;
-            switch (sn->kind) {
-                case NodeKind::container:
-                    rc = lyd_new_inner(dparent, mod, sn->name.c_str(), 0, &created);
-                    break;
-                case NodeKind::list: {
-                    if (sn->keys.size() == 1 && c->values().size() == 1) {
-                        // One key: no predicate to build and parse.
-                        rc =
-                            lyd_new_list(dparent, mod, sn->name.c_str(), 0, &created, c->values()[0].c_str());
-                        break;
-                    }
-                    std::string pred;
-                    for (size_t i = 0; i < sn->keys.size() && i < c->values().size(); ++i)
-                        pred += "[" + sn->keys[i] + "=" + predicate_quote(c->values()[i]) + "]";
-                    rc = lyd_new_list2(dparent, mod, sn->name.c_str(), pred.c_str(), 0, &created);
-                    break;
-                }
-                case NodeKind::leaf: {
-                    std::string v = c->values().empty() ? std::string() : clear(*c, c->values().front());
-                    rc = lyd_new_term(dparent, mod, sn->name.c_str(),
-                                      c->values().empty() ? nullptr : v.c_str(), 0, &created);
-                    break;
-                }
-                case NodeKind::leaf_list:
-                    for (const auto& v : c->values()) {
-                        lyd_node* item = nullptr;
-                        std::string cv = clear(*c, v);
-                        rc = lyd_new_term(dparent, mod, sn->name.c_str(), cv.c_str(), 0, &item);
-                        if (rc != LY_SUCCESS)
-                            break;
-                        if (!dparent)
-                            link_top(item);
-                    }
-                    break;
-            }
-            if (rc != LY_SUCCESS) {
-                CommitError e;
-                e.edit_path = parent.path_words();
-                e.statement = detail::head_of(*c);
-                e.message = libyang_message(ctx_);
-                errors.push_back(std::move(e));
-                ly_err_clean(ctx_, nullptr);
-                continue;
-            }
-            if (created && !dparent)
-                link_top(created);
-            if (created && sn->is_entry_holder())
-                build(*c, created);
-        }
-    }
-
-  private:
-    static std::string clear(const Node& n, const std::string& v) {
-        if (!n.schema()->secret)
-            return v;
-        auto plain = decode_secret(v);
-        return plain ? *plain : v;
-    }
-
-    void link_top(lyd_node* n) {
-        if (!tree) {
-            tree.reset(n);
-            return;
-        }
-        lyd_node* first = tree.release();
-        lyd_insert_sibling(first, n, &first);
-        tree.reset(first);
-    }
-
-    const Schema& schema_;
-    ly_ctx* ctx_;
-};
 
 // Splits a data path into (name, predicate values) steps.
 std::vector<std::pair<std::string, std::vector<std::string>>> split_data_path(const std::string& p) {
@@ -270,7 +173,7 @@ Validation validate(const Schema& schema, const Node& expanded) {
     Validation v;
     ly_ctx* ctx = schema.context();
     ly_err_clean(ctx, nullptr);
-    Builder b(schema);
+    detail::Builder b(schema);
     b.build(expanded, nullptr);
     v.errors = std::move(b.errors);
     if (!v.errors.empty()) {
@@ -285,7 +188,7 @@ Validation validate(const Schema& schema, const Node& expanded) {
             if (e->level == LY_LLERR)
                 v.errors.push_back(translate(schema, expanded, *e));
         if (v.errors.empty())
-            v.errors.push_back({{}, {}, libyang_message(ctx), Severity::error});
+            v.errors.push_back({{}, {}, detail::libyang_message(ctx), Severity::error});
     }
     ly_err_clean(ctx, nullptr);
     return v;
