@@ -112,7 +112,102 @@ fs::path RollbackStore::meta(int n) const {
     return p;
 }
 
-void RollbackStore::commit(const std::string& text, const CommitRecord& r) {
+namespace {
+
+// Writes `content` to a new file and starts its write-back (the fsync that follows then waits less).
+int write_staged(const fs::path& tmp, const std::string& content) {
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        io_error("could not create", tmp);
+    size_t off = 0;
+    while (off < content.size()) {
+        ssize_t n = ::write(fd, content.data() + off, content.size() - off);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            ::close(fd);
+            ::unlink(tmp.c_str());
+            io_error("could not write", tmp);
+        }
+        off += static_cast<size_t>(n);
+    }
+    ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    return fd;
+}
+
+std::string record_text(const CommitRecord& r) {
+    return "user=" + escape(r.user) + "\ntime=" + std::to_string(static_cast<long long>(r.time)) +
+           "\nclient=" + escape(r.client) + "\ncomment=" + escape(r.comment) + "\nnote=" + escape(r.note) +
+           "\n";
+}
+
+}  // namespace
+
+RollbackStore::Staged::Staged(Staged&& o) noexcept
+    : text_tmp_(std::move(o.text_tmp_)),
+      meta_tmp_(std::move(o.meta_tmp_)),
+      text_fd_(o.text_fd_),
+      meta_fd_(o.meta_fd_) {
+    o.text_fd_ = o.meta_fd_ = -1;
+}
+
+RollbackStore::Staged& RollbackStore::Staged::operator=(Staged&& o) noexcept {
+    if (this != &o) {
+        drop();
+        text_tmp_ = std::move(o.text_tmp_);
+        meta_tmp_ = std::move(o.meta_tmp_);
+        text_fd_ = o.text_fd_;
+        meta_fd_ = o.meta_fd_;
+        o.text_fd_ = o.meta_fd_ = -1;
+    }
+    return *this;
+}
+
+RollbackStore::Staged::~Staged() {
+    drop();
+}
+
+void RollbackStore::Staged::drop() {
+    for (int* fd : {&text_fd_, &meta_fd_}) {
+        if (*fd >= 0)
+            ::close(*fd);
+        *fd = -1;
+    }
+    std::error_code ec;
+    if (!text_tmp_.empty())
+        fs::remove(text_tmp_, ec);
+    if (!meta_tmp_.empty())
+        fs::remove(meta_tmp_, ec);
+    text_tmp_.clear();
+    meta_tmp_.clear();
+}
+
+RollbackStore::Staged RollbackStore::stage(const std::string& text, const CommitRecord& r) const {
+    Staged s;
+    const std::string suffix = ".staged." + std::to_string(::getpid());
+    s.meta_tmp_ = meta(0);
+    s.meta_tmp_ += suffix;
+    s.text_tmp_ = file(0);
+    s.text_tmp_ += suffix;
+    s.meta_fd_ = write_staged(s.meta_tmp_, record_text(r));
+    try {
+        s.text_fd_ = write_staged(s.text_tmp_, text);
+    } catch (...) {
+        s.drop();
+        throw;
+    }
+    return s;
+}
+
+void RollbackStore::publish(Staged& s) {
+    if (s.empty())
+        throw ConfigError("error: nothing staged to commit");
+    for (int* fd : {&s.meta_fd_, &s.text_fd_}) {
+        if (::fsync(*fd) != 0)
+            io_error("could not sync", s.text_tmp_);
+        ::close(*fd);
+        *fd = -1;
+    }
     std::error_code ec;
     // Shift the rollbacks up, oldest first; each rename is atomic, juniper.conf stays in place.
     for (int i = kMaxRollback - 1; i >= 1; --i) {
@@ -130,12 +225,19 @@ void RollbackStore::commit(const std::string& text, const CommitRecord& r) {
         if (fs::exists(meta(0)))
             fs::copy_file(meta(0), meta(1), ec);
     }
-    std::string m = "user=" + escape(r.user) + "\ntime=" + std::to_string(static_cast<long long>(r.time)) +
-                    "\nclient=" + escape(r.client) + "\ncomment=" + escape(r.comment) +
-                    "\nnote=" + escape(r.note) + "\n";
-    // Metadata first: a crash between the two writes pairs the old text with new metadata at worst.
-    write_file_atomically(meta(0), m);
-    write_file_atomically(file(0), text);
+    // Metadata first: a crash between the two renames pairs the old text with new metadata at worst.
+    if (::rename(s.meta_tmp_.c_str(), meta(0).c_str()) != 0)
+        io_error("could not rename", s.meta_tmp_);
+    if (::rename(s.text_tmp_.c_str(), file(0).c_str()) != 0)
+        io_error("could not rename", s.text_tmp_);
+    s.meta_tmp_.clear();
+    s.text_tmp_.clear();
+    fsync_dir(dir_);
+}
+
+void RollbackStore::commit(const std::string& text, const CommitRecord& r) {
+    Staged s = stage(text, r);
+    publish(s);
 }
 
 std::optional<std::string> RollbackStore::read(int n) const {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <pugixml.hpp>
 #include <string_view>
+#include <vector>
 
 #include "msim/config/schema.hpp"
 #include "msim/config/tree.hpp"
@@ -23,6 +24,27 @@ class OwnedConfiguration {
     // The tree as it would be after `changes` (a <configuration-changes> element, or an element holding
     // one), leaving this one as it is. Throws ConfigError when a change's text does not parse.
     Node with_changes(const pugi::xml_node& changes) const;
+
+    // The changes applied to the tree itself, without copying it (a one-statement commit then costs one
+    // statement, not the daemon's whole configuration). Unless keep() is called, the tree goes back as it
+    // was when the Staged is destroyed: validate stages and looks, apply stages, uses and keeps. Throws
+    // ConfigError, with the tree as it was, when a change's text does not parse.
+    class Staged {
+      public:
+        Staged(Staged&&) noexcept;
+        Staged& operator=(Staged&&) = delete;
+        ~Staged();
+        void keep();
+
+      private:
+        friend class OwnedConfiguration;
+        struct Step;
+        explicit Staged(Node& tree);
+        void undo();
+        Node* tree_;
+        std::vector<Step> steps_;
+    };
+    Staged stage(const pugi::xml_node& changes);
     // Makes `tree` the current configuration (after a successful apply).
     void replace(Node tree) { tree_ = std::move(tree); }
 
@@ -30,6 +52,8 @@ class OwnedConfiguration {
     const Schema& schema() const { return *schema_; }
 
   private:
+    void apply(Node& tree, const pugi::xml_node& changes, Staged* record) const;
+
     std::shared_ptr<const Schema> schema_;
     Node tree_;
 };

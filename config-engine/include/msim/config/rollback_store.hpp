@@ -30,6 +30,27 @@ class RollbackStore {
     // crash at any instant leaves either the old or the new juniper.conf.
     void commit(const std::string& text, const CommitRecord& record);
 
+    // The same commit in two steps, so that the slow part (the new file reaching the disk) overlaps the
+    // rest of a commit: stage() writes the text and the record to temporary files in the folder and starts
+    // their write-back; publish() waits until they are on disk, rotates the rollbacks and renames them into
+    // place, with commit()'s guarantees. A Staged that is not published removes its files.
+    class Staged {
+      public:
+        Staged() = default;
+        Staged(Staged&& o) noexcept;
+        Staged& operator=(Staged&& o) noexcept;
+        ~Staged();
+        bool empty() const { return text_fd_ < 0; }
+
+      private:
+        friend class RollbackStore;
+        void drop();
+        std::filesystem::path text_tmp_, meta_tmp_;
+        int text_fd_ = -1, meta_fd_ = -1;
+    };
+    Staged stage(const std::string& text, const CommitRecord& record) const;
+    void publish(Staged& staged);
+
     // Rollback `n` (0 = the committed configuration); nullopt if it does not exist.
     std::optional<std::string> read(int n) const;
     std::optional<CommitRecord> record(int n) const;
