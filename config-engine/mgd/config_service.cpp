@@ -1,4 +1,5 @@
 #include "config_service.hpp"
+#include "service_text.hpp"
 
 #include <unistd.h>
 
@@ -9,10 +10,12 @@
 #include <sstream>
 
 #include "msim/common/xml.hpp"
+#include "msim/config/change_set.hpp"
 #include "msim/config/diff.hpp"
 #include "msim/config/error.hpp"
 #include "msim/config/groups.hpp"
 #include "msim/config/load.hpp"
+#include "msim/config/secret.hpp"
 #include "msim/config/text_format.hpp"
 #include "msim/config/validate.hpp"
 #include "msim/config/validators.hpp"
@@ -32,144 +35,13 @@ constexpr const char* default_configuration = R"(system {
 }
 )";
 
-double ms_since(Clock::time_point t) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
-
-std::string join(const std::vector<std::string>& words, std::string_view sep = " ") {
-    std::string out;
-    for (const auto& w : words) {
-        if (!out.empty())
-            out += sep;
-        out += w;
-    }
-    return out;
-}
-
-std::string edit_banner(const std::vector<std::string>& path) {
-    return path.empty() ? "[edit]" : "[edit " + join(path) + "]";
-}
-
-bool same_tree(const Node& a, const Node& b) {
-    if (a.schema() != b.schema() || a.values() != b.values() || a.inactive != b.inactive ||
-        a.children().size() != b.children().size()) {
-        return false;
-    }
-    for (size_t i = 0; i < a.children().size(); ++i) {
-        if (!same_tree(*a.children()[i], *b.children()[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
-// The node with its ancestors (without their other children), printed as a configuration snippet.
-std::string text_in_context(const Node& n) {
-    std::vector<const Node*> chain;
-    for (const Node* p = n.parent(); p && !p->is_root(); p = p->parent()) {
-        chain.insert(chain.begin(), p);
-    }
-    Node root;
-    Node* at = &root;
-    for (const Node* a : chain) {
-        at = at->add(std::make_unique<Node>(a->schema(), a->values()));
-    }
-    at->add(std::make_unique<Node>(n));
-    return config::print_text(root);
-}
-
-// Changes from `a` to `b` (same statement, or either null), one per list entry or leaf, grouped by owner.
-void diff_nodes(const config::Schema& schema, const Node* a, const Node* b, OwnedChanges& out) {
-    const Node& any = a ? *a : *b;
-    auto is_leafish = [](const Node& n) {
-        return n.schema() && (n.schema()->kind != config::NodeKind::container || n.children().empty());
-    };
-    auto emit = [&](const Node& n, const char* op) {
-        auto path = n.path_words();
-        auto [owner, readers] = schema.owner_and_readers(path);
-        OwnedChange change{op, path, text_in_context(n)};
-        for (const auto& r : readers) {
-            out[r].push_back(change);
-        }
-        out[owner].push_back(std::move(change));
-    };
-    // A list entry, leaf or childless container is one change; containers are walked into.
-    const bool whole_statement =
-        !any.is_root() && (any.schema()->kind == config::NodeKind::list ||
-                           (is_leafish(any) && (!a || !b || a->children().empty() || b->children().empty())));
-    if (whole_statement) {
-        if (!a) {
-            emit(*b, "create");
-        } else if (!b) {
-            emit(*a, "delete");
-        } else if (!same_tree(*a, *b)) {
-            emit(*b, "modify");
-        }
-        return;
-    }
-    if (a && b && same_tree(*a, *b)) {
-        return;
-    }
-    if (a) {
-        for (const auto& ca : a->children()) {
-            const Node* cb = b ? b->find(ca->schema(), ca->values()) : nullptr;
-            diff_nodes(schema, ca.get(), cb, out);
-        }
-    }
-    if (b) {
-        for (const auto& cb : b->children()) {
-            if (!a || !a->find(cb->schema(), cb->values())) {
-                diff_nodes(schema, nullptr, cb.get(), out);
-            }
-        }
-    }
-}
-
-OwnedChanges owner_changes(const config::Schema& schema, const Node& before, const Node& after) {
-    OwnedChanges out;
-    diff_nodes(schema, &before, &after, out);
-    return out;
-}
-
-void append_changes(pugi::xml_node parent, const std::vector<OwnedChange>& changes) {
-    auto list = parent.append_child("configuration-changes");
-    for (const auto& c : changes) {
-        auto ch = list.append_child("change");
-        ch.append_attribute("operation").set_value(c.operation.c_str());
-        xml::append_text(ch, "path", join(c.path));
-        xml::append_text(ch, "configuration", c.text);
-    }
-}
-
-config::CommitError error_from_rpc(const pugi::xml_node& err, const std::string& daemon) {
-    config::CommitError e;
-    std::string path = err.child_value("error-path");
-    if (path.rfind("[edit", 0) == 0) {
-        path = path.substr(5);
-        if (!path.empty() && path.back() == ']')
-            path.pop_back();
-        std::istringstream words(path);
-        std::string w;
-        while (words >> w)
-            e.edit_path.push_back(w);
-    }
-    e.statement = err.child("error-info").child_value("bad-element");
-    e.message = daemon + ": " + std::string(err.child_value("error-message"));
-    e.severity = std::string_view(err.child_value("error-severity")) == "warning" ? config::Severity::warning
-                                                                                  : config::Severity::error;
-    return e;
-}
-
-std::string now_text() {
-    return config::RollbackStore::format_time(std::time(nullptr));
-}
-
 }  // namespace
 
 ConfigService::ConfigService(Daemon& daemon, std::shared_ptr<const config::Schema> schema)
     : daemon_(daemon),
       schema_(std::move(schema)),
       store_(daemon.paths().config_dir()),
+      live_(*schema_),
       confirm_timer_(daemon.io()) {}
 
 ConfigService::~ConfigService() = default;
@@ -191,17 +63,15 @@ void ConfigService::load_committed() {
         text = store_.read(0);
     }
     try {
-        committed_ = config::parse_text(*schema_, *text, {"juniper.conf", {}, false});
+        set_committed(config::parse_text(*schema_, *text, {"juniper.conf", {}, false}));
     } catch (const ConfigError& e) {
         daemon_.log().log("config/juniper.conf is not valid (" + e.render() +
                           "); starting with an empty configuration");
-        committed_ = Node();
+        set_committed(Node());
     }
-    try {
-        expanded_committed_ = config::expand_groups(committed_);
-    } catch (const ConfigError&) {
-        expanded_committed_ = committed_;
-    }
+    // The live data tree starts from a full validation (the first commit then patches it).
+    if (auto v = config::validate(*schema_, expanded_committed()); v.ok())
+        live_.reset(std::move(v.tree));
     shared_candidate_ = committed_;
     shared_modified_ = false;
     // A confirmed commit that was pending when mgd stopped keeps its deadline.
@@ -280,6 +150,7 @@ void ConfigService::close_session(ipc::Connection& conn) {
                 // Leaving `configure exclusive` discards what was not committed.
                 exclusive_holder_.reset();
                 if (shared_modified_) {
+                    before_shared_change(it->second.get());
                     shared_candidate_ = committed_;
                     shared_modified_ = false;
                     ++shared_generation_;
@@ -306,48 +177,238 @@ void ConfigService::mark_modified(CliSession& s) {
     } else {
         shared_modified_ = true;
         ++shared_generation_;
-        if (s.checkpoint && !s.checkpoint_private)
-            s.checkpoint_generation = shared_generation_;  // our own change, not another session's
+    }
+}
+
+template <class Edit>
+void ConfigService::edit_candidate(CliSession& s, Edit&& edit) {
+    if (s.mode != EditMode::private_db)
+        before_shared_change(&s);
+    edit(candidate(s));
+    if (s.own_changes && !s.own_changes_lost) {
+        try {
+            edit(*s.own_changes);
+        } catch (const std::exception&) {
+            s.own_changes_lost = true;  // it depended on another session's change
+            s.own_changes.reset();
+        }
+    }
+    mark_modified(s);
+}
+
+void ConfigService::before_shared_change(const CliSession* by) {
+    for (auto& [id, other] : sessions_) {
+        CliSession& o = *other;
+        if (&o == by || !o.has_checkpoint || o.checkpoint_private || o.own_changes || o.own_changes_lost)
+            continue;
+        // Until now only that batch changed the shared candidate since its checkpoint: the candidate is
+        // its checkpoint plus its own changes.
+        o.own_changes = std::make_unique<Node>(shared_candidate_);
+    }
+}
+
+config::Node ConfigService::checkpoint_tree(CliSession& s) const {
+    if (s.checkpoint)
+        return std::move(*s.checkpoint);
+    Node base = committed_;
+    if (s.checkpoint_changes)
+        s.checkpoint_changes->apply(base);
+    return base;
+}
+
+void ConfigService::keep_checkpoints(const CliSession* committer) {
+    for (auto& [id, other] : sessions_) {
+        CliSession& o = *other;
+        if (&o != committer && o.has_checkpoint && !o.checkpoint && o.checkpoint_commit == commit_count_) {
+            o.checkpoint = std::make_unique<Node>(checkpoint_tree(o));
+            o.checkpoint_changes.reset();
+        }
     }
 }
 
 void ConfigService::take_checkpoint(CliSession& s) {
-    if (s.mode == EditMode::none) {
-        s.checkpoint.reset();
+    s.has_checkpoint = false;
+    s.checkpoint.reset();
+    s.checkpoint_changes.reset();
+    s.own_changes.reset();
+    s.own_changes_lost = false;
+    if (s.mode == EditMode::none)
         return;
-    }
-    s.checkpoint = std::make_unique<Node>(candidate(s));
+    s.has_checkpoint = true;
     s.checkpoint_private = s.mode == EditMode::private_db;
     s.checkpoint_modified = candidate_modified(s);
-    s.checkpoint_generation = shared_generation_;
+    if (s.checkpoint_private) {
+        s.checkpoint = std::make_unique<Node>(candidate(s));
+        return;
+    }
+    // No copy of the configuration: the committed one plus the candidate's changes (usually none).
+    s.checkpoint_commit = commit_count_;
+    auto changes = config::ChangeSet::between(committed_, shared_candidate_, true);
+    if (!changes.empty()) {
+        changes.keep_copies();
+        s.checkpoint_changes = std::make_unique<config::ChangeSet>(std::move(changes));
+    }
+}
+
+namespace {
+
+// Equal statements, secrets compared by what they encode ($9$ text differs with each encoding's salt).
+bool equivalent(const Node* a, const Node* b) {
+    if (!a || !b)
+        return a == b;
+    if (a->schema() != b->schema() || a->inactive != b->inactive || a->annotation != b->annotation ||
+        a->children().size() != b->children().size())
+        return false;
+    if (a->values() != b->values()) {
+        if (!a->schema()->secret || a->values().size() != b->values().size())
+            return false;
+        for (size_t i = 0; i < a->values().size(); ++i)
+            if (config::decode_secret(a->values()[i]) != config::decode_secret(b->values()[i]))
+                return false;
+    }
+    for (size_t i = 0; i < a->children().size(); ++i)
+        if (!equivalent(a->children()[i].get(), b->children()[i].get()))
+            return false;
+    return true;
+}
+
+// The keys of a list's entries under `parent`, in order.
+std::vector<std::vector<std::string>> order_of(const Node* parent, const config::SchemaNode* list) {
+    std::vector<std::vector<std::string>> out;
+    if (parent)
+        for (const auto& c : parent->children())
+            if (c->schema() == list)
+                out.push_back(c->values());
+    return out;
+}
+
+}  // namespace
+
+// Three-way undo: each statement the batch changed (checkpoint -> own_changes) goes back to its checkpoint
+// state, unless another session changed it too (the candidate no longer has what the batch left there).
+std::string ConfigService::undo_own_changes(CliSession& s, Node base) {
+    using Kind = config::StatementChange::Kind;
+    Node& cand = candidate(s);
+    const Node& mine = *s.own_changes;
+    const auto own = config::ChangeSet::between(base, mine, false);
+    std::vector<std::string> kept;
+    for (const auto& ch : own.changes()) {
+        const bool list_order = ch.kind == Kind::reordered;
+        const Node* now = config::statement_at(cand, ch.where);
+        const Node* left = config::statement_at(mine, ch.where);
+        const Node* before = config::statement_at(base, ch.where);
+        const bool untouched = list_order              ? order_of(now, ch.list) == order_of(left, ch.list)
+                               : ch.kind == Kind::meta ? now && now->inactive == left->inactive &&
+                                                             now->annotation == left->annotation
+                               : ch.kind == Kind::modified ? equivalent(now, left) && now
+                                                           : equivalent(now, left);
+        std::vector<config::StatementId> parent_path(ch.where.begin(), ch.where.end() - (list_order ? 0 : 1));
+        Node* parent = config::statement_at(cand, parent_path);
+        if (!untouched || !parent) {
+            kept.push_back(edit_banner(ch.path_words()));
+            continue;
+        }
+        switch (ch.kind) {
+            case Kind::created:
+                parent->remove(now);
+                break;
+            case Kind::deleted:
+                if (before->schema()->kind == config::NodeKind::list && ch.where.size() > 0) {
+                    // Back after the entry it followed at the checkpoint, if that is still there.
+                    const Node* base_parent = before->parent();
+                    const Node* anchor = nullptr;
+                    for (const auto& c : base_parent->children()) {
+                        if (c.get() == before)
+                            break;
+                        if (c->schema() == before->schema())
+                            anchor = parent->find(c->schema(), c->values());
+                    }
+                    if (anchor)
+                        parent->insert_at(std::make_unique<Node>(*before), anchor, true);
+                    else
+                        parent->add(std::make_unique<Node>(*before));
+                } else {
+                    parent->add(std::make_unique<Node>(*before));
+                }
+                break;
+            case Kind::modified:
+                const_cast<Node*>(now)->mutable_values() = before->values();
+                break;
+            case Kind::meta: {
+                Node* n = const_cast<Node*>(now);
+                n->inactive = before->inactive;
+                n->annotation = before->annotation;
+                n->touch();
+                break;
+            }
+            case Kind::reordered: {
+                const Node* prev = nullptr;
+                for (const auto& keys : order_of(before, ch.list)) {
+                    Node* n = parent->find(ch.list, keys);
+                    if (!n)
+                        continue;
+                    if (prev)
+                        parent->move_to(n, prev, true);
+                    prev = n;
+                }
+                break;
+            }
+        }
+    }
+    std::string text = "warning: the batch failed; its uncommitted changes were discarded\n";
+    if (!kept.empty()) {
+        text += "warning: another session changed these statements as well; they were kept:\n";
+        for (const auto& k : kept)
+            text += "  " + k + "\n";
+    }
+    return text;
 }
 
 std::string ConfigService::restore_checkpoint(CliSession& s, bool& ok) {
     ok = false;
-    if (!s.checkpoint || s.mode == EditMode::none ||
-        s.checkpoint_private != (s.mode == EditMode::private_db)) {
-        s.checkpoint.reset();
+    struct Clear {
+        CliSession& s;
+        ~Clear() {
+            s.has_checkpoint = false;
+            s.checkpoint.reset();
+            s.checkpoint_changes.reset();
+            s.own_changes.reset();
+            s.own_changes_lost = false;
+        }
+    } clear{s};
+    if (!s.has_checkpoint || s.mode == EditMode::none ||
+        s.checkpoint_private != (s.mode == EditMode::private_db))
         return "warning: the batch failed; its uncommitted changes are kept (no checkpoint to return to)\n";
-    }
-    if (!s.checkpoint_private && s.checkpoint_generation != shared_generation_) {
-        s.checkpoint.reset();
-        return "warning: the batch failed; its uncommitted changes are kept because another session changed "
-               "the shared configuration meanwhile (use 'show | compare' and 'rollback')\n";
-    }
-    if (auto lock = locked_by_other(s)) {
-        s.checkpoint.reset();
+    if (s.own_changes_lost)
+        return "warning: the batch failed; its uncommitted changes are kept because they build on another "
+               "session's changes (use 'show | compare' and 'rollback')\n";
+    if (auto lock = locked_by_other(s))
         return "warning: the batch failed; its uncommitted changes are kept: " + *lock + "\n";
-    }
-    candidate(s) = std::move(*s.checkpoint);
-    s.checkpoint.reset();
+    const bool committed_copy = !s.checkpoint;
+    Node base = checkpoint_tree(s);
+    std::string text;
     if (s.mode == EditMode::private_db) {
+        *s.private_candidate = std::move(base);
         s.private_modified = s.checkpoint_modified;
+        text = "warning: the batch failed; its uncommitted changes were discarded\n";
     } else {
-        shared_modified_ = s.checkpoint_modified;
+        before_shared_change(&s);
+        if (s.own_changes) {
+            text = undo_own_changes(s, std::move(base));
+        } else {
+            // Nobody else changed the candidate since the checkpoint: it goes back whole. Made from the
+            // committed tree, its marks are right; an older copy of the candidate is marked all over, since
+            // the committed configuration may have moved since.
+            shared_candidate_ = std::move(base);
+            if (!committed_copy)
+                shared_candidate_.mark_subtree();
+            text = "warning: the batch failed; its uncommitted changes were discarded\n";
+        }
+        shared_modified_ = !config::ChangeSet::between(committed_, shared_candidate_, true).empty();
         ++shared_generation_;
     }
     ok = true;
-    return "warning: the batch failed; its uncommitted changes were discarded\n";
+    return text;
 }
 
 std::optional<std::string> ConfigService::locked_by_other(const CliSession& s) const {
@@ -579,6 +640,7 @@ CommandOutcome ConfigService::exit_command(CliSession& s, bool to_operational, b
     if (s.mode == EditMode::exclusive) {
         if (candidate_modified(s)) {
             out.text += "warning: discarding uncommitted changes\nload complete\n";
+            before_shared_change(&s);
             shared_candidate_ = committed_;
             shared_modified_ = false;
             ++shared_generation_;
@@ -783,9 +845,14 @@ CommandOutcome ConfigService::show_command(CliSession& s, const std::vector<conf
     }
     Node& cand = candidate(s);
     if (compare) {
-        // show | compare [rollback N]: candidate against the committed configuration or a rollback.
-        Node against = committed_;
-        if (!compare->empty()) {
+        // show | compare [rollback N]: candidate against the committed configuration or a rollback. The
+        // shared candidate's change marks say where it differs from the committed configuration.
+        if (compare->empty()) {
+            out.text = config::compare(committed_, cand, s.mode != EditMode::private_db);
+            return out;
+        }
+        Node against;
+        {
             try {
                 against = config::parse_text(*schema_, store_.read_or_throw(std::stoi(*compare)),
                                              {"rollback", {}, false});
@@ -902,11 +969,12 @@ CommandOutcome ConfigService::load_command(CliSession& s, const std::vector<conf
     if (relative)
         opts.edit_path = s.edit_path;
     try {
-        auto result = config::load_config(*schema_, candidate(s), *mode, text, opts);
+        config::CommandResult result;
+        edit_candidate(s,
+                       [&](Node& tree) { result = config::load_config(*schema_, tree, *mode, text, opts); });
         for (const auto& w : result.warnings)
             out.text += w + "\n";
         out.text += "load complete\n";
-        mark_modified(s);
     } catch (const ConfigError& e) {
         out.ok = false;
         out.text = e.render();
@@ -951,18 +1019,16 @@ CommandOutcome ConfigService::edit_command(CliSession& s, const std::string& ver
         if (auto lock = locked_by_other(s))
             return {*lock + "\n", false};
         try {
-            Node restored = config::parse_text(*schema_, store_.read_or_throw(n), {"rollback", {}, false});
-            candidate(s) = std::move(restored);
-            ++shared_generation_;
-            if (s.checkpoint && !s.checkpoint_private)
-                s.checkpoint_generation = shared_generation_;
+            // rollback 0 is the committed tree itself (a copy keeps its cleared change marks).
+            const Node restored =
+                n == 0 ? committed_
+                       : config::parse_text(*schema_, store_.read_or_throw(n), {"rollback", {}, false});
+            edit_candidate(s, [&](Node& tree) { tree = restored; });
             if (n == 0) {
                 if (s.mode == EditMode::private_db)
                     s.private_modified = false;
                 else
                     shared_modified_ = false;
-            } else {
-                mark_modified(s);
             }
             out.text = "load complete\n";
         } catch (const ConfigError& e) {
@@ -1018,12 +1084,12 @@ CommandOutcome ConfigService::edit_command(CliSession& s, const std::string& ver
         return {*lock + "\n", false};
     }
     try {
-        auto r = config::run_command(*schema_, candidate(s), s.edit_path, line);
+        config::CommandResult r;
+        edit_candidate(s, [&](Node& tree) { r = config::run_command(*schema_, tree, s.edit_path, line); });
         for (const auto& l : r.lines)
             out.text += l + "\n";
         for (const auto& w : r.warnings)
             out.text += w + "\n";
-        mark_modified(s);
     } catch (const ConfigError& e) {
         out.ok = false;
         out.caret = e.offset;
@@ -1039,319 +1105,6 @@ CommandOutcome ConfigService::edit_command(CliSession& s, const std::string& ver
         }
     }
     return out;
-}
-
-void ConfigService::trace(const std::string& phase, const std::string& who, double millis,
-                          const std::string& detail) {
-    std::ofstream t(daemon_.paths().log_dir() / "commit-trace", std::ios::app);
-    char ms[32];
-    std::snprintf(ms, sizeof ms, "%.3f", millis);
-    t << now_text() << " phase=" << phase << " by=" << who << " ms=" << ms;
-    if (!detail.empty())
-        t << " " << detail;
-    t << "\n";
-}
-
-void ConfigService::commit(CliSession& s, CommitRequest request, Done done) {
-    if (commit_in_progress_) {
-        done({"error: another commit is in progress; try again\n", false});
-        return;
-    }
-    // The configuration to commit: the shared candidate, or a private candidate merged onto what is
-    // committed now (its own changes replayed as a patch, so others' commits are kept).
-    std::shared_ptr<Node> cand;
-    if (s.mode == EditMode::private_db) {
-        // Junos refuses a confirmed commit of a private candidate (its automatic rollback would undo
-        // other users' commits as well).
-        if (request.confirmed_minutes) {
-            done({"error: You cannot perform this commit operation on a private copy\n", false});
-            return;
-        }
-        if (shared_modified_) {
-            done({"error: shared configuration database modified\nerror: commit failed\n", false});
-            return;
-        }
-        if (same_tree(*s.private_base, committed_)) {
-            cand = std::make_shared<Node>(*s.private_candidate);
-        } else {
-            const std::string patch = config::compare(*s.private_base, *s.private_candidate);
-            cand = std::make_shared<Node>(committed_);
-            try {
-                if (!patch.empty())
-                    config::load_config(*schema_, *cand, config::LoadMode::patch, patch);
-            } catch (const ConfigError& e) {
-                done({"error: private changes conflict with the committed configuration: " + e.message +
-                          "\nerror: commit failed\n",
-                      false});
-                return;
-            }
-        }
-    } else {
-        cand = std::make_shared<Node>(shared_candidate_);
-    }
-    const auto t0 = Clock::now();
-    std::vector<config::CommitError> errors;
-    auto expanded = std::make_shared<Node>();
-    try {
-        *expanded = config::expand_groups(*cand);
-    } catch (const ConfigError& e) {
-        errors.push_back({{}, {}, e.message, config::Severity::error});
-    }
-    trace("groups", "mgd", ms_since(t0));
-    if (errors.empty()) {
-        auto t1 = Clock::now();
-        auto v = config::validate(*schema_, *expanded);
-        trace("libyang", "mgd", ms_since(t1));
-        errors = std::move(v.errors);
-        if (errors.empty()) {
-            auto t2 = Clock::now();
-            auto more = config::validators::validate(v.tree.get());
-            trace("validators", "mgd", ms_since(t2));
-            errors.insert(errors.end(), more.begin(), more.end());
-        }
-    }
-    std::string warnings;
-    bool failed = false;
-    for (const auto& e : errors) {
-        if (e.severity == config::Severity::warning) {
-            warnings += config::render(e);
-        } else {
-            failed = true;
-        }
-    }
-    if (failed) {
-        std::string text;
-        for (const auto& e : errors)
-            text += config::render(e);
-        text += "error: configuration check-out failed\n";
-        done({text, false});
-        return;
-    }
-    // Validate on each daemon that owns a changed subtree, in parallel.
-    request.shared_generation = shared_generation_;
-    auto changes = std::make_shared<OwnedChanges>(owner_changes(*schema_, expanded_committed_, *expanded));
-    changes->erase("mgd");
-    struct Pending {
-        int outstanding = 0;
-        std::vector<config::CommitError> errors;
-        std::string warnings;
-    };
-    auto pending = std::make_shared<Pending>();
-    pending->warnings = warnings;
-    commit_in_progress_ = true;
-    const uint32_t session_id = s.id;
-    auto after_validate = [this, session_id, request, cand, expanded, changes, pending, done]() {
-        auto it = sessions_.find(session_id);
-        CliSession* sp = it == sessions_.end() ? nullptr : it->second.get();
-        bool failed = false;
-        std::string text = pending->warnings;
-        for (const auto& e : pending->errors) {
-            text += config::render(e);
-            failed |= e.severity == config::Severity::error;
-        }
-        if (failed) {
-            commit_in_progress_ = false;
-            done({text + "error: configuration check-out failed\n", false});
-            return;
-        }
-        finish_commit(sp, request, cand, expanded, changes, [text, done](CommandOutcome out) {
-            out.text = text + out.text;
-            done(std::move(out));
-        });
-    };
-    pending->outstanding = 1;  // released after the loop, so replies that come at once cannot finish early
-    for (const auto& [daemon, list] : *changes) {
-        if (list.empty())
-            continue;
-        ++pending->outstanding;
-        pugi::xml_document req;
-        append_changes(req.append_child("validate-configuration"), list);
-        const auto started = Clock::now();
-        daemon_.call_peer(
-            daemon, req.document_element(), 30000ms,
-            [this, daemon, pending, after_validate, started, n = list.size()](ipc::Reply reply) {
-                trace("validate", daemon, ms_since(started), std::to_string(n) + " changes");
-                if (reply.status == ipc::Reply::Status::closed) {
-                    pending->warnings +=
-                        "warning: " + daemon + " is not running; it reads the configuration when it starts\n";
-                } else if (reply.status == ipc::Reply::Status::timeout) {
-                    pending->errors.push_back(
-                        {{}, {}, daemon + " did not answer the commit check", config::Severity::error});
-                } else {
-                    for (auto err : reply.root().children("rpc-error")) {
-                        pending->errors.push_back(error_from_rpc(err, daemon));
-                    }
-                }
-                if (--pending->outstanding == 0)
-                    after_validate();
-            });
-    }
-    if (--pending->outstanding == 0) {
-        after_validate();
-    }
-}
-
-void ConfigService::finish_commit(CliSession* s, CommitRequest request, std::shared_ptr<Node> cand,
-                                  std::shared_ptr<Node> expanded, std::shared_ptr<OwnedChanges> owned,
-                                  Done done) {
-    CommandOutcome out;
-    if (request.check_only) {
-        commit_in_progress_ = false;
-        // A `commit check` also confirms a pending confirmed commit.
-        if (confirm_deadline_) {
-            confirm_timer_.cancel();
-            confirm_deadline_.reset();
-            std::filesystem::remove(daemon_.paths().config_dir() / ".commit-confirmed");
-        }
-        out.text = "configuration check succeeds\n";
-        done(out);
-        return;
-    }
-    const auto t0 = Clock::now();
-    config::CommitRecord record;
-    record.user = s ? s->user : "root";
-    record.time = std::time(nullptr);
-    record.client = s ? "cli" : "other";
-    record.comment = request.comment;
-    if (request.confirmed_minutes) {
-        record.note = "commit confirmed, rollback in " + std::to_string(*request.confirmed_minutes) + "mins";
-    }
-    config::PrintOptions opts;
-    opts.header = true;
-    opts.last_changed = config::RollbackStore::format_time(record.time);
-    try {
-        store_.commit(config::print_text(*cand, opts), record);
-    } catch (const ConfigError& e) {
-        commit_in_progress_ = false;
-        done({"error: " + e.message + "\nerror: commit failed\n", false});
-        return;
-    }
-    trace("write", "mgd", ms_since(t0));
-    // The trees move into place: on large configurations every avoided copy is tens of milliseconds.
-    const OwnedChanges& changes = *owned;
-    committed_ = std::move(*cand);
-    expanded_committed_ = std::move(*expanded);
-    if (s && s->mode == EditMode::private_db) {
-        s->private_candidate = std::make_unique<Node>(committed_);
-        s->private_base = std::make_unique<Node>(committed_);
-        s->private_modified = false;
-    } else if (shared_generation_ == request.shared_generation) {
-        // Nobody changed the shared candidate while the commit ran: it is what was committed.
-        shared_modified_ = false;
-    } else {
-        shared_modified_ = true;  // edits made during the commit stay pending
-    }
-    // A batch that committed keeps what it committed: its checkpoint moves to the committed state.
-    if (s && s->checkpoint) {
-        if (s->mode != EditMode::private_db && shared_generation_ != request.shared_generation) {
-            s->checkpoint.reset();  // another session's edits arrived meanwhile: nothing safe to restore
-        } else {
-            take_checkpoint(*s);
-        }
-    }
-    daemon_.log().log("UI_COMMIT: User '" + record.user + "' requested 'commit' operation" +
-                      (record.comment.empty() ? std::string() : " (comment: " + record.comment + ")"));
-    // Any commit confirms a pending confirmed commit; a new confirmed commit arms the timer again.
-    confirm_timer_.cancel();
-    confirm_deadline_.reset();
-    std::filesystem::remove(daemon_.paths().config_dir() / ".commit-confirmed");
-    if (request.confirmed_minutes) {
-        const std::time_t deadline = std::time(nullptr) + *request.confirmed_minutes * 60;
-        std::ofstream(daemon_.paths().config_dir() / ".commit-confirmed") << deadline << "\n";
-        arm_confirmed_rollback(deadline);
-        out.text += "commit confirmed will be automatically rolled back in " +
-                    std::to_string(*request.confirmed_minutes) + " minutes unless confirmed\n";
-    }
-    // Apply: daemons take the changes; a failure here is reported but does not undo the commit.
-    auto remaining = std::make_shared<int>(1);
-    auto warnings = std::make_shared<std::string>();
-    const bool and_quit = request.and_quit;
-    const uint32_t session_id = s ? s->id : 0;
-    auto finish = [this, remaining, warnings, out, and_quit, session_id, done]() mutable {
-        if (--*remaining != 0)
-            return;
-        commit_in_progress_ = false;
-        out.text = *warnings + out.text + "commit complete\n";
-        if (and_quit) {
-            auto it = sessions_.find(session_id);
-            if (it != sessions_.end()) {
-                auto ex = exit_command(*it->second, true, true);
-                out.text += ex.text;
-                out.exited = true;
-            }
-        }
-        done(out);
-    };
-    for (const auto& [daemon, list] : changes) {
-        if (list.empty())
-            continue;
-        ++*remaining;
-        pugi::xml_document req;
-        append_changes(req.append_child("apply-configuration"), list);
-        const auto started = Clock::now();
-        daemon_.call_peer(
-            daemon, req.document_element(), 60000ms,
-            [this, daemon, warnings, finish, started, n = list.size()](ipc::Reply reply) mutable {
-                trace("apply", daemon, ms_since(started), std::to_string(n) + " changes");
-                if (reply.status == ipc::Reply::Status::rpc_error ||
-                    reply.status == ipc::Reply::Status::timeout) {
-                    *warnings += "warning: " + daemon +
-                                 " could not apply the configuration: " + reply.error_message + "\n";
-                }
-                finish();
-            });
-    }
-    finish();
-}
-
-void ConfigService::arm_confirmed_rollback(std::time_t deadline) {
-    confirm_deadline_ = deadline;
-    const auto wait = std::max<long long>(0, static_cast<long long>(deadline - std::time(nullptr)));
-    confirm_timer_.expires_after(std::chrono::seconds(wait));
-    confirm_timer_.async_wait([this](const boost::system::error_code& ec) {
-        if (!ec) {
-            confirmed_rollback_expired();
-        }
-    });
-}
-
-void ConfigService::confirmed_rollback_expired() {
-    confirm_deadline_.reset();
-    std::filesystem::remove(daemon_.paths().config_dir() / ".commit-confirmed");
-    auto previous = store_.read(1);
-    if (!previous) {
-        return;
-    }
-    CliSession system;
-    system.id = 0;
-    system.user = "root";
-    system.mode = EditMode::shared;
-    try {
-        shared_candidate_ = config::parse_text(*schema_, *previous, {"rollback", {}, false});
-    } catch (const ConfigError& e) {
-        daemon_.log().log("automatic rollback failed: " + e.message);
-        return;
-    }
-    shared_modified_ = true;
-    CommitRequest req;
-    req.comment = "automatic rollback of an unconfirmed commit";
-    commit_in_progress_ = false;
-    // Committed as "other" (no session): finish_commit records the client that way.
-    auto cand = std::make_shared<Node>(shared_candidate_);
-    auto expanded = std::make_shared<Node>();
-    try {
-        *expanded = config::expand_groups(*cand);
-    } catch (const ConfigError&) {
-        *expanded = *cand;
-    }
-    commit_in_progress_ = true;
-    auto changes = std::make_shared<OwnedChanges>(owner_changes(*schema_, expanded_committed_, *expanded));
-    changes->erase("mgd");
-    req.shared_generation = ++shared_generation_;
-    finish_commit(nullptr, req, cand, expanded, changes, [this](CommandOutcome) {
-        daemon_.log().log("UI_COMMIT_CONFIRMED_TIMED: commit not confirmed; automatic rollback complete");
-        broadcast("Commit was not confirmed; automatic rollback complete.");
-    });
 }
 
 void ConfigService::broadcast(const std::string& message) {
@@ -1376,7 +1129,6 @@ std::string ConfigService::show_configuration(const std::vector<std::string>& pa
                                               const std::string& display,
                                               const std::optional<std::string>& compare,
                                               std::string& error) const {
-    Node source = committed_;
     if (compare) {
         try {
             Node against =
@@ -1399,7 +1151,7 @@ std::string ConfigService::show_configuration(const std::vector<std::string>& pa
             // `show configuration system host-name`: a leaf shows as its one statement.
             try {
                 const Node* leaf = config::find_leaf_statement(
-                    *schema_, display == "inheritance" ? expanded_committed_ : committed_, {}, join(path));
+                    *schema_, display == "inheritance" ? expanded_committed() : committed_, {}, join(path));
                 if (!leaf)
                     return {};
                 return display == "set" ? config::display_set(*leaf) : config::print_statement(*leaf);
@@ -1409,9 +1161,7 @@ std::string ConfigService::show_configuration(const std::vector<std::string>& pa
             return {};
         }
     }
-    if (display == "inheritance") {
-        source = expanded_committed_;
-    }
+    const Node& source = display == "inheritance" ? expanded_committed() : committed_;
     const Node* node = config::find_path(*schema_, source, resolved);
     if (!node) {
         return {};
@@ -1448,15 +1198,6 @@ std::string ConfigService::show_rollback(int n, std::optional<int> compare_to, s
         error = e.message;
         return {};
     }
-}
-
-std::string ConfigService::owned_configuration(const std::string& daemon) const {
-    auto all = owner_changes(*schema_, Node(), expanded_committed_);
-    std::string out;
-    for (const auto& c : all[daemon]) {
-        out += c.text;
-    }
-    return out;
 }
 
 }  // namespace msim::mgd

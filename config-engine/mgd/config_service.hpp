@@ -21,12 +21,18 @@
 #include <vector>
 
 #include "msim/common/daemon.hpp"
+#include "msim/config/change_set.hpp"
 #include "msim/config/commands.hpp"
+#include "msim/config/commit_error.hpp"
+#include "msim/config/live_data_tree.hpp"
 #include "msim/config/rollback_store.hpp"
 #include "msim/config/schema.hpp"
 #include "msim/config/tree.hpp"
+#include "owned_changes.hpp"
 
 namespace msim::mgd {
+
+struct CommitWork;
 
 enum class EditMode { none, shared, private_db, exclusive };
 
@@ -44,21 +50,20 @@ struct CliSession {
     bool private_modified = false;
     // Batch checkpoint (`msim cli -c|-f|stdin`): the candidate this session edits as it was before the
     // batch changed it, so that a failed batch undoes exactly its own changes (see take_checkpoint).
+    bool has_checkpoint = false;
+    // The candidate at the checkpoint: a copy, or (null) the committed configuration of commit
+    // `checkpoint_commit` with `checkpoint_changes` applied (no copy of a large configuration to take one).
     std::unique_ptr<config::Node> checkpoint;
-    bool checkpoint_private = false;     // taken of the private candidate
-    bool checkpoint_modified = false;    // the candidate's "modified" state at the checkpoint
-    uint64_t checkpoint_generation = 0;  // shared generation after this session's last own change
+    uint64_t checkpoint_commit = 0;
+    std::unique_ptr<config::ChangeSet> checkpoint_changes;
+    bool checkpoint_private = false;   // taken of the private candidate
+    bool checkpoint_modified = false;  // the candidate's "modified" state at the checkpoint
+    // Once another session changes the shared candidate after the checkpoint: the checkpoint with only
+    // this batch's own changes on it (each of its commands is replayed there), for a three-way undo.
+    std::unique_ptr<config::Node> own_changes;
+    bool own_changes_lost = false;  // a replay failed: the batch's own changes are not known any more
     ipc::Connection* connection = nullptr;
 };
-
-// One statement a commit changes in a daemon's subtree, as sent in <validate-configuration> and
-// <apply-configuration>: the operation, its path, and the statement with its ancestors as Junos text.
-struct OwnedChange {
-    std::string operation;  // create, modify, delete
-    std::vector<std::string> path;
-    std::string text;
-};
-using OwnedChanges = std::map<std::string, std::vector<OwnedChange>>;  // by owning daemon
 
 // What a configuration-mode command prints and does.
 struct CommandOutcome {
@@ -133,6 +138,18 @@ class ConfigService {
     config::Node& candidate(CliSession& s);
     bool candidate_modified(const CliSession& s) const;
     void mark_modified(CliSession& s);
+    // Runs `edit` on the candidate `s` edits (an exception leaves it unchanged), keeping the other
+    // sessions' batch checkpoints and this session's own-changes copy right.
+    template <class Edit>
+    void edit_candidate(CliSession& s, Edit&& edit);
+    // Before the shared candidate changes other than by `by` (null: not by a session): batches that hold
+    // a checkpoint start to record their own changes apart.
+    void before_shared_change(const CliSession* by);
+    // Before committed_ changes: checkpoints that are the committed configuration get their own copy.
+    void keep_checkpoints(const CliSession* committer);
+    std::string undo_own_changes(CliSession& s, config::Node base);
+    // The candidate as it was at the session's checkpoint.
+    config::Node checkpoint_tree(CliSession& s) const;
     std::optional<std::string> locked_by_other(const CliSession& s) const;
     CommandOutcome edit_command(CliSession& s, const std::string& verb, const std::string& line,
                                 const std::vector<config::CommandWord>& words, size_t first,
@@ -145,9 +162,22 @@ class ConfigService {
     CommandOutcome exit_command(CliSession& s, bool to_operational, bool confirmed);
     std::vector<std::string> parent_level(std::vector<std::string> path) const;
     void commit(CliSession& s, CommitRequest request, Done done);
-    void finish_commit(CliSession* s, CommitRequest request, std::shared_ptr<config::Node> candidate,
-                       std::shared_ptr<config::Node> expanded, std::shared_ptr<OwnedChanges> changes,
-                       Done done);
+    // Checks `work` (libyang, the C++ validators) and works out the daemons' changes; false (with `done`
+    // called) when the configuration is refused.
+    bool check_fast(CommitWork& work, Done& done);
+    bool check_full(CliSession& s, CommitWork& work, Done& done);
+    void run_validators(const lyd_node* root, const config::ChangeSet* changes, CommitWork& work,
+                        std::vector<config::CommitError>& out);
+    void validate_on_daemons(CliSession& s, CommitRequest request, std::shared_ptr<CommitWork> work,
+                             Done done);
+    void finish_commit(CliSession* s, CommitRequest request, std::shared_ptr<CommitWork> work, Done done);
+    // Prints `tree` (the configuration to commit) into the store's staged files, for finish_commit.
+    bool stage_write(CommitWork& work, config::CommitRecord record, const config::Node& tree);
+    // Puts the live data tree back after a commit that did not go through.
+    void abandon(CommitWork& work);
+    // The committed configuration as daemons and libyang see it (groups expanded, inactive dropped).
+    const config::Node& expanded_committed() const { return expanded_ ? *expanded_ : committed_; }
+    void set_committed(config::Node tree);
     void arm_confirmed_rollback(std::time_t deadline);
     void confirmed_rollback_expired();
     void broadcast(const std::string& message);
@@ -159,11 +189,18 @@ class ConfigService {
     Daemon& daemon_;
     std::shared_ptr<const config::Schema> schema_;
     config::RollbackStore store_;
-    config::Node committed_;
-    config::Node expanded_committed_;
-    config::Node shared_candidate_;
+    config::Node committed_;  // change marks cleared: the reference of the candidates' marks
+    // The expanded committed configuration when it differs from committed_ (groups, inactive statements).
+    std::unique_ptr<config::Node> expanded_;
+    // The libyang data tree of the expanded committed configuration, patched by each commit.
+    config::LiveDataTree live_;
+    // Warnings of each C++ check on the committed configuration: a commit that does not touch a check's
+    // inputs repeats them without running it.
+    std::map<std::string, std::vector<config::CommitError>, std::less<>> check_warnings_;
+    config::Node shared_candidate_;  // change marks: what differs from committed_
     bool shared_modified_ = false;
     uint64_t shared_generation_ = 0;  // bumped by every change to the shared candidate
+    uint64_t commit_count_ = 0;       // bumped by every commit
     std::optional<uint32_t> exclusive_holder_;
     bool commit_in_progress_ = false;
     std::map<uint32_t, std::unique_ptr<CliSession>> sessions_;
