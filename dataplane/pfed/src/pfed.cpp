@@ -417,20 +417,24 @@ void Pfed::load_configuration() {
 }
 
 void Pfed::take_configuration(config::Node tree) {
-    PfedConfig next = map_configuration(tree);
+    owned_.replace(std::move(tree));
+    take_mapped(map_configuration(owned_.tree()));
+}
+
+void Pfed::take_mapped(PfedConfig next) {
     std::vector<std::string> failures;
     apply_difference(mapped_, next, engine_, &failures);
     for (const auto& f : failures) {
         daemon_.log().log("configuration: " + f);
     }
     mapped_ = std::move(next);
-    owned_.replace(std::move(tree));
 }
 
 void Pfed::validate(const pugi::xml_node& changes, ipc::Responder r) {
     std::vector<ConfigDiagnostic> problems;
     try {
-        problems = validate_configuration(map_configuration(owned_.with_changes(changes)));
+        auto staged = owned_.stage(changes);  // undone when it goes: validate only looks
+        problems = validate_configuration(map_configuration(owned_.tree()));
     } catch (const config::ConfigError& e) {
         problems.push_back({{}, {}, e.what()});
     }
@@ -457,7 +461,10 @@ void Pfed::validate(const pugi::xml_node& changes, ipc::Responder r) {
 
 void Pfed::apply(const pugi::xml_node& changes, ipc::Responder r) {
     try {
-        take_configuration(owned_.with_changes(changes));
+        auto staged = owned_.stage(changes);
+        PfedConfig next = map_configuration(owned_.tree());
+        staged.keep();
+        take_mapped(std::move(next));
     } catch (const config::ConfigError& e) {
         r.error(e.what());
         return;

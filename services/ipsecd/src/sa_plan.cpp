@@ -53,66 +53,98 @@ std::vector<std::uint8_t> key_bytes(const Node& holder, const std::string& path)
 
 }  // namespace
 
+std::optional<ManualSa> manual_sa(const config::Node& sa_node) {
+    if (sa_node.keyword() != "security-association" || sa_node.values().empty())
+        return std::nullopt;
+    const Node* manual = child(sa_node, "manual");
+    if (!manual)
+        return std::nullopt;
+    ManualSa sa;
+    sa.name = sa_node.values().front();
+    sa.description = value(child(sa_node, "description"));
+    sa.mode = value(child(sa_node, "mode")) == "transport" ? ipsec::Mode::transport : ipsec::Mode::tunnel;
+    for (const auto& d : manual->children()) {
+        if (d->keyword() != "direction" || d->values().empty()) {
+            continue;
+        }
+        const std::string path = "[edit security ipsec security-association " + sa.name +
+                                 " manual direction " + d->values().front() + "]";
+        ManualSaDirection dir;
+        dir.direction = d->values().front() == "bi-directional" ? "bidirectional" : d->values().front();
+        const std::string protocol = value(child(*d, "protocol"));
+        dir.protocol = protocol == "ah"       ? ipsec::Protocol::ah
+                       : protocol == "bundle" ? ipsec::Protocol::bundle
+                                              : ipsec::Protocol::esp;
+        dir.spi = static_cast<std::uint32_t>(
+            std::stoul(value(child(*d, "spi")).empty() ? "0" : value(child(*d, "spi"))));
+        if (const Node* aux = child(*d, "auxiliary-spi")) {
+            dir.auxiliary_spi = static_cast<std::uint32_t>(std::stoul(value(aux)));
+        }
+        if (const Node* auth = child(*d, "authentication")) {
+            auto integrity = ipsec::parse_integrity(value(child(*auth, "algorithm")));
+            if (!integrity) {
+                throw SaConfigError(path, "authentication algorithm " + value(child(*auth, "algorithm")) +
+                                              " is not supported by the ES PIC");
+            }
+            dir.integrity = *integrity;
+            dir.integrity_key = key_bytes(*auth, path);
+        }
+        if (const Node* enc = child(*d, "encryption")) {
+            auto cipher = ipsec::parse_cipher(value(child(*enc, "algorithm")));
+            if (!cipher) {
+                throw SaConfigError(path, "encryption algorithm " + value(child(*enc, "algorithm")) +
+                                              " is not supported by the ES PIC");
+            }
+            dir.cipher = *cipher;
+            dir.cipher_key = key_bytes(*enc, path);
+        }
+        sa.directions.push_back(std::move(dir));
+    }
+    return sa;
+}
+
+namespace {
+
+const Node* ipsec_of(const Node& root) {
+    const Node* security = child(root, "security");
+    return security ? child(*security, "ipsec") : nullptr;
+}
+
+}  // namespace
+
 std::map<std::string, ManualSa> manual_sas(const config::Node& root) {
     std::map<std::string, ManualSa> out;
-    const Node* security = child(root, "security");
-    const Node* ipsec = security ? child(*security, "ipsec") : nullptr;
+    const Node* ipsec = ipsec_of(root);
     if (!ipsec) {
         return out;
     }
     for (const auto& sa_node : ipsec->children()) {
-        if (sa_node->keyword() != "security-association" || sa_node->values().empty()) {
-            continue;
+        if (auto sa = manual_sa(*sa_node)) {
+            std::string name = sa->name;
+            out.emplace(std::move(name), std::move(*sa));
         }
-        const Node* manual = child(*sa_node, "manual");
-        if (!manual) {
-            continue;
-        }
-        ManualSa sa;
-        sa.name = sa_node->values().front();
-        sa.description = value(child(*sa_node, "description"));
-        sa.mode =
-            value(child(*sa_node, "mode")) == "transport" ? ipsec::Mode::transport : ipsec::Mode::tunnel;
-        for (const auto& d : manual->children()) {
-            if (d->keyword() != "direction" || d->values().empty()) {
-                continue;
-            }
-            const std::string path = "[edit security ipsec security-association " + sa.name +
-                                     " manual direction " + d->values().front() + "]";
-            ManualSaDirection dir;
-            dir.direction = d->values().front() == "bi-directional" ? "bidirectional" : d->values().front();
-            const std::string protocol = value(child(*d, "protocol"));
-            dir.protocol = protocol == "ah"       ? ipsec::Protocol::ah
-                           : protocol == "bundle" ? ipsec::Protocol::bundle
-                                                  : ipsec::Protocol::esp;
-            dir.spi = static_cast<std::uint32_t>(
-                std::stoul(value(child(*d, "spi")).empty() ? "0" : value(child(*d, "spi"))));
-            if (const Node* aux = child(*d, "auxiliary-spi")) {
-                dir.auxiliary_spi = static_cast<std::uint32_t>(std::stoul(value(aux)));
-            }
-            if (const Node* auth = child(*d, "authentication")) {
-                auto integrity = ipsec::parse_integrity(value(child(*auth, "algorithm")));
-                if (!integrity) {
-                    throw SaConfigError(path, "authentication algorithm " + value(child(*auth, "algorithm")) +
-                                                  " is not supported by the ES PIC");
-                }
-                dir.integrity = *integrity;
-                dir.integrity_key = key_bytes(*auth, path);
-            }
-            if (const Node* enc = child(*d, "encryption")) {
-                auto cipher = ipsec::parse_cipher(value(child(*enc, "algorithm")));
-                if (!cipher) {
-                    throw SaConfigError(path, "encryption algorithm " + value(child(*enc, "algorithm")) +
-                                                  " is not supported by the ES PIC");
-                }
-                dir.cipher = *cipher;
-                dir.cipher_key = key_bytes(*enc, path);
-            }
-            sa.directions.push_back(std::move(dir));
-        }
-        out.emplace(sa.name, std::move(sa));
     }
     return out;
+}
+
+void update_manual_sas(std::map<std::string, ManualSa>& sas, const config::Node& root,
+                       const std::set<std::string>& names) {
+    const Node* ipsec = ipsec_of(root);
+    for (const auto& name : names) {
+        const Node* sa_node = nullptr;
+        if (ipsec)
+            for (const auto& c : ipsec->children())
+                if (c->keyword() == "security-association" && !c->values().empty() &&
+                    c->values().front() == name) {
+                    sa_node = c.get();
+                    break;
+                }
+        auto sa = sa_node ? manual_sa(*sa_node) : std::nullopt;
+        if (sa)
+            sas[name] = std::move(*sa);
+        else
+            sas.erase(name);
+    }
 }
 
 std::string host_traffic_pic(const std::vector<std::string>& online_pics) {

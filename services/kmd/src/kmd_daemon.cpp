@@ -214,7 +214,8 @@ void Kmd::start() {
     }
     daemon_.on_validate_configuration([this](const pugi::xml_node& changes, ipc::Responder r) {
         try {
-            parse_kmd_config(owned_.with_changes(changes));
+            auto staged = owned_.stage(changes);  // undone when it goes: validate only looks
+            parse_kmd_config(owned_.tree());
             r.reply_ok();
         } catch (const KmdConfigError& e) {
             r.error(e.what(), e.path);
@@ -224,9 +225,9 @@ void Kmd::start() {
     });
     daemon_.on_apply_configuration([this](const pugi::xml_node& changes, ipc::Responder r) {
         try {
-            config::Node tree = owned_.with_changes(changes);
-            use_configuration(tree);
-            owned_.replace(std::move(tree));
+            auto staged = owned_.stage(changes);
+            use_configuration(owned_.tree());
+            staged.keep();
             have_configuration_ = true;
             r.reply_ok();
         } catch (const std::exception& e) {

@@ -391,7 +391,8 @@ void Pkid::start() {
     const auto root = daemon_.paths().root;
     daemon_.on_validate_configuration([this, root](const pugi::xml_node& changes, ipc::Responder r) {
         try {
-            read_settings(owned_.with_changes(changes), root);
+            auto staged = owned_.stage(changes);  // undone when it goes: validate only looks
+            read_settings(owned_.tree(), root);
             r.reply_ok();
         } catch (const PkiConfigError& e) {
             r.error(e.what(), e.path);
@@ -401,12 +402,12 @@ void Pkid::start() {
     });
     daemon_.on_apply_configuration([this, root](const pugi::xml_node& changes, ipc::Responder r) {
         try {
-            auto tree = owned_.with_changes(changes);
+            auto staged = owned_.stage(changes);
             // validate checked the files; apply only takes the settings (a file removed since then does
             // not make the commit fail half-way).
-            settings_ = read_settings(tree, root, false);
+            settings_ = read_settings(owned_.tree(), root, false);
             configure_crl_cache();
-            owned_.replace(std::move(tree));
+            staged.keep();
             have_configuration_ = true;
             r.reply_ok();
         } catch (const std::exception& e) {

@@ -67,6 +67,7 @@ class Pfed final : public PfedContext, public SaHost {
     void interface_offline(const std::string& name, const std::string& pic);
     void load_configuration();
     void take_configuration(config::Node tree);
+    void take_mapped(PfedConfig next);
     void open_wires();
     void validate(const pugi::xml_node& changes, ipc::Responder r);
     void apply(const pugi::xml_node& changes, ipc::Responder r);

@@ -52,6 +52,7 @@ class Ipsecd {
     void save_dynamic();
     void load_dynamic();
     std::filesystem::path dynamic_file() const;
+    std::map<std::string, ManualSa> manual_after(const pugi::xml_node& changes) const;
 
     Daemon& daemon_;
     config::OwnedConfiguration owned_;
@@ -60,7 +61,6 @@ class Ipsecd {
     struct Validated {
         std::string changes;      // the <configuration-changes> as text
         uint64_t generation = 0;  // of owned_ when validated
-        config::Node tree;
         std::map<std::string, ManualSa> manual;
     };
     std::optional<Validated> validated_;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -47,6 +48,12 @@ struct SaConfigError : std::runtime_error {
 // The manual SAs under `security ipsec` of ipsecd's owned configuration (keys decoded from $9$).
 // Dynamic SAs are kmd's. Throws SaConfigError.
 std::map<std::string, ManualSa> manual_sas(const config::Node& owned_root);
+// One `security-association` statement, if it is a manual SA. Throws SaConfigError.
+std::optional<ManualSa> manual_sa(const config::Node& sa_node);
+// `sas` brought up to date for the security associations named (a commit's changes name them): each is
+// worked out again from `owned_root`, or dropped when it is no longer a manual SA. Throws SaConfigError.
+void update_manual_sas(std::map<std::string, ManualSa>& sas, const config::Node& owned_root,
+                       const std::set<std::string>& names);
 
 // An es- unit that names an SA (reported by pfed).
 struct EsBinding {
