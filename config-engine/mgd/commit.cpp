@@ -100,23 +100,6 @@ bool needs_expansion(const Node& n) {
     return false;
 }
 
-// Whether a change at `path` (words from the root) can concern a check reading `subtree` ("security ipsec").
-bool concerns(const std::vector<std::string>& path, std::string_view subtree) {
-    size_t i = 0;
-    for (size_t pos = 0; pos <= subtree.size() && i < path.size();) {
-        size_t sp = subtree.find(' ', pos);
-        std::string_view word =
-            subtree.substr(pos, sp == std::string_view::npos ? std::string_view::npos : sp - pos);
-        if (path[i] != word)
-            return false;
-        ++i;
-        if (sp == std::string_view::npos)
-            return true;  // the change is inside the subtree
-        pos = sp + 1;
-    }
-    return true;  // the change is above the subtree (it holds it)
-}
-
 std::string render_all(const std::vector<config::CommitError>& errors, bool& failed) {
     std::string text;
     failed = false;
@@ -159,13 +142,9 @@ void ConfigService::run_validators(const lyd_node* root, const config::ChangeSet
     for (const auto& check : config::validators::checks()) {
         bool run = !changes || !check_warnings_.count(check.name);
         if (!run) {
-            for (const auto& ch : changes->changes()) {
-                const auto path = ch.path_words();
-                for (std::string_view subtree : check.subtrees)
-                    run |= concerns(path, subtree);
-                if (run)
+            for (const auto& ch : changes->changes())
+                if ((run = config::validators::reads(check, ch.path_words())))
                     break;
-            }
         }
         if (!run) {
             // Its inputs did not change: its warnings on the committed configuration stand.

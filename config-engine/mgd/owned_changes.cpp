@@ -86,6 +86,8 @@ OwnedChanges owned_changes(const config::Schema& schema, const config::ChangeSet
                 break;
             }
         if (ch.kind == Kind::reordered) {
+            if (!ch.list->ordered_by_user)
+                continue;  // the order of an ordered-by-system list is the text's only
             if (entry < ch.where.size()) {
                 if (const Node* e =
                         config::statement_at(new_root, {ch.where.begin(), ch.where.begin() + entry + 1}))

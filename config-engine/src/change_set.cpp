@@ -190,12 +190,14 @@ class ChangeWalker {
         out_.changes_.push_back(std::move(ch));
     }
 
-    // Entries of an ordered-by-user list that kept their keys but changed places.
+    // Entries of a list that kept their keys but changed places (in an ordered-by-system list too: the
+    // configuration keeps its entries in the order they were made, and `delete` then `set` of an entry moves
+    // it to the end).
     void reorder_check(const Node& o, const Node& n) {
         const SchemaNode* last_list = nullptr;
         for (const auto& c : n.children()) {
             const SchemaNode* s = c->schema();
-            if (s == last_list || s->kind != NodeKind::list || !s->ordered_by_user)
+            if (s == last_list || s->kind != NodeKind::list)
                 continue;
             last_list = s;
             // Old positions of the surviving entries, in new order: they must be increasing.
@@ -228,7 +230,7 @@ class ChangeWalker {
             for (const auto& nc : n.children())
                 if (nc->schema() == s)
                     ch.order.push_back(nc->values());
-            out_.reorders_ = true;
+            out_.reorders_ |= s->ordered_by_user;
             out_.changes_.push_back(std::move(ch));
         }
     }

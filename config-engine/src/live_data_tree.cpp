@@ -68,11 +68,12 @@ struct LiveDataTree::Impl {
 
     // Undo record of the patch in progress.
     struct Record {
-        enum class Kind { linked, unlinked, flags } kind;
-        lyd_node* node = nullptr;
-        lyd_node* parent = nullptr;  // unlinked: where it was (null: top level)
-        lyd_node* prev = nullptr;    // unlinked: the sibling before it (null: it was first)
-        uint32_t flags = 0;          // flags: the old value
+        enum class Kind { linked, unlinked, flags, order } kind;
+        lyd_node* node = nullptr;      // order: the parent
+        lyd_node* parent = nullptr;    // unlinked: where it was (null: top level)
+        lyd_node* prev = nullptr;      // unlinked: the sibling before it (null: it was first)
+        uint32_t flags = 0;            // flags: the old value
+        std::vector<lyd_node*> order;  // order: a list's entries in their old order
     };
     std::vector<Record> records;
     std::unordered_set<lyd_node*> flags_saved;
@@ -224,7 +225,7 @@ struct LiveDataTree::Impl {
         for (; n; n = lyd_parent(n)) {
             if (!flags_saved.insert(n).second)
                 return;
-            records.push_back({Record::Kind::flags, n, nullptr, nullptr, n->flags});
+            records.push_back({Record::Kind::flags, n, nullptr, nullptr, n->flags, {}});
         }
     }
 
@@ -241,81 +242,39 @@ struct LiveDataTree::Impl {
         if (!parent && n == first_top())
             set_top(n->next);
         lyd_unlink_tree(n);
-        records.push_back({Record::Kind::unlinked, n, parent, prev, 0});
+        records.push_back({Record::Kind::unlinked, n, parent, prev, 0, {}});
     }
 
-    // Puts `n` right after `prev` (null: first) among the children of `parent` (not the top level), by
-    // relinking the sibling list. libyang offers that only for ordered-by-user lists; the parent's hash
-    // table keys nodes by content, so it stays right. Used for entries of a system-ordered list, whose
-    // place libyang otherwise sets at the end of the list, so that the tree keeps the configuration's order.
-    static void move_after(lyd_node* n, lyd_node* prev) {
-        lyd_node_inner* par = n->parent;
-        // Out of the list.
-        lyd_node* first = par->child;
-        if (first == n) {
-            par->child = n->next;
-            if (n->next)
-                n->next->prev = n->prev;
-        } else {
-            n->prev->next = n->next;
-            if (n->next)
-                n->next->prev = n->prev;
-            else
-                first->prev = n->prev;
-        }
-        n->next = nullptr;
-        n->prev = n;
-        // Back in, after `prev`.
-        first = par->child;
-        if (!prev) {
-            n->next = first;
-            if (first) {
-                n->prev = first->prev;
-                first->prev = n;
-            }
-            par->child = n;
-        } else {
-            n->next = prev->next;
-            n->prev = prev;
-            prev->next = n;
-            if (n->next)
-                n->next->prev = n;
-            else
-                par->child->prev = n;
-        }
-    }
-
-    // Places a list entry (or leaf-list item) `n`, already linked under its parent, after `prev` (null:
-    // before the first other instance of its schema).
+    // Places a list entry (or leaf-list item) `n`, just linked under its parent (so at the end of its
+    // list), right after `prev` (null: first in its list), so that the tree keeps the configuration's order.
+    // libyang places an ordered-by-user instance anywhere; for the others it only appends, so the entries
+    // that must follow `n` are taken out and appended again, behind it (libyang's own linking keeps its
+    // hash of each list's first entry right, which relinking the sibling pointers by hand would not).
     void place(lyd_node* n, lyd_node* prev) {
         lyd_node* parent = lyd_parent(n);
         if (!parent)
             return;  // top-level statements are containers, placed by schema order
-        if (!prev) {
-            lyd_node* first_inst = nullptr;
-            for (lyd_node* i : instances(parent, n->schema))
-                if (i != n) {
-                    first_inst = i;
-                    break;
-                }
-            if (!first_inst)
-                return;
-            if (n->schema->flags & LYS_ORDBY_USER) {
-                lyd_insert_before(first_inst, n);
-            } else {
-                lyd_node* before =
-                    (first_inst->prev && first_inst->prev->next == first_inst) ? first_inst->prev : nullptr;
-                if (before != n)
-                    move_after(n, before);
+        std::vector<lyd_node*> run = instances(parent, n->schema);
+        if (n->schema->flags & LYS_ORDBY_USER) {
+            if (prev) {
+                if (prev->next != n)
+                    lyd_insert_after(prev, n);
+            } else if (!run.empty() && run.front() != n) {
+                lyd_insert_before(run.front(), n);
             }
             return;
         }
-        if (prev->next == n)
-            return;
-        if (n->schema->flags & LYS_ORDBY_USER)
-            lyd_insert_after(prev, n);
-        else
-            move_after(n, prev);
+        bool after_prev = !prev;
+        for (lyd_node* i : run) {
+            if (i == n)
+                break;
+            if (after_prev) {
+                lyd_unlink_tree(i);
+                lyd_insert_child(parent, i);
+            } else if (i == prev) {
+                after_prev = true;
+            }
+        }
     }
 
     void link_top(lyd_node* n) {
@@ -341,16 +300,18 @@ struct LiveDataTree::Impl {
                     link_top(r.node);
                 } else {
                     lyd_insert_child(r.parent, r.node);
-                    if (r.node->schema->nodetype & (LYS_LIST | LYS_LEAFLIST)) {
-                        if (r.prev)
-                            move_after(r.node, r.prev);
-                        else
-                            move_after(r.node, nullptr);
-                    }
+                    if (r.node->schema->nodetype & (LYS_LIST | LYS_LEAFLIST))
+                        place(r.node, r.prev && r.prev->schema == r.node->schema ? r.prev : nullptr);
                 }
                 break;
             case Record::Kind::flags:
                 r.node->flags = r.flags;
+                break;
+            case Record::Kind::order:
+                for (lyd_node* n : r.order) {
+                    lyd_unlink_tree(n);
+                    lyd_insert_child(r.node, n);
+                }
                 break;
         }
     }
@@ -421,18 +382,21 @@ struct LiveDataTree::Impl {
             lyd_node* n = nullptr;
             if (lyd_new_inner(parent, mod, s->name, 0, &n) != LY_SUCCESS)
                 return false;
-            n->flags |= LYD_DEFAULT;
             if (!parent)
                 link_top(n);
+            remember_made(n);
+            // Its defaults first. lyd_create_inner marks an empty non-presence container a default, and
+            // lyd_new_implicit_tree passes over new defaults: the mark comes back once it is filled.
+            n->flags &= ~LYD_DEFAULT;
             if (lyd_new_implicit_tree(n, LYD_IMPLICIT_NO_STATE, nullptr) != LY_SUCCESS)
                 return false;
-            remember_made(n);
+            n->flags |= LYD_DEFAULT;
         }
         return true;
     }
 
     void remember_made(lyd_node* n) {
-        records.push_back({Record::Kind::linked, n, nullptr, nullptr, 0});
+        records.push_back({Record::Kind::linked, n, nullptr, nullptr, 0, {}});
         made.push_back(n);
     }
 
@@ -643,9 +607,8 @@ struct LiveDataTree::Impl {
             return unsupported("schema: " + schema_limit);
         if (changes.touches_expansion())
             return unsupported("groups or inactive statements changed");
-        if (changes.reorders())
-            return unsupported("an ordered-by-user list changed order");
         std::vector<Point> points;
+        std::vector<const StatementChange*> reorders;
         detail::Builder builder(schema);
         using Kind = StatementChange::Kind;
         for (const auto& ch : changes.changes()) {
@@ -654,8 +617,10 @@ struct LiveDataTree::Impl {
                     return unsupported("an inactive mark changed");
                 continue;  // annotations are not data
             }
-            if (ch.kind == Kind::reordered)
-                return unsupported("an ordered-by-user list changed order");
+            if (ch.kind == Kind::reordered) {
+                reorders.push_back(&ch);
+                continue;
+            }
             const StatementId& id = ch.where.back();
             const lysc_node* ys = id.schema->ys;
             if (!ys)
@@ -731,6 +696,28 @@ struct LiveDataTree::Impl {
                 place(first, after);
             }
             p.nodes = std::move(all);
+            points.push_back(std::move(p));
+        }
+        // Lists whose entries changed places: appended again in the new order, after the other changes
+        // (which may have made or removed some of them).
+        for (const StatementChange* ch : reorders) {
+            bool found = false;
+            lyd_node* parent = locate(ch->where, ch->where.size(), found);
+            if (!found || !parent)
+                return unsupported("the data tree lacks the parent of a reordered list");
+            const lysc_node* ys = ch->list->ys;
+            std::vector<lyd_node*> old = instances(parent, ys);
+            records.push_back({Record::Kind::order, parent, nullptr, nullptr, 0, old});
+            for (const auto& keys : ch->order) {
+                lyd_node* n = find_child(parent, StatementId{ch->list, keys});
+                if (!n)
+                    return unsupported("the data tree lacks an entry of a reordered list");
+                lyd_unlink_tree(n);
+                lyd_insert_child(parent, n);
+            }
+            Point p;
+            p.schema = ys;
+            p.parent = parent;
             points.push_back(std::move(p));
         }
         for (const Point& p : points)

@@ -28,6 +28,30 @@ std::span<const Check> checks() {
     return all_checks;
 }
 
+bool reads(const Check& check, const std::vector<std::string>& path) {
+    for (std::string_view subtree : check.subtrees) {
+        // Compare word by word: a prefix either way (the change inside the subtree, or above it).
+        size_t i = 0, pos = 0;
+        bool same = true;
+        while (i < path.size() && pos <= subtree.size()) {
+            const size_t sp = subtree.find(' ', pos);
+            const std::string_view word =
+                subtree.substr(pos, sp == std::string_view::npos ? std::string_view::npos : sp - pos);
+            if (path[i] != word) {
+                same = false;
+                break;
+            }
+            ++i;
+            if (sp == std::string_view::npos)
+                break;
+            pos = sp + 1;
+        }
+        if (same)
+            return true;
+    }
+    return false;
+}
+
 Errors validate(const lyd_node* root) {
     Errors out;
     if (!root)

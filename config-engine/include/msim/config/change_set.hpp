@@ -26,7 +26,7 @@ struct StatementChange {
         deleted,    // the statement (with its whole subtree) is gone
         modified,   // a leaf's value or a leaf-list's items changed
         meta,       // only its inactive mark or its annotation changed
-        reordered,  // the entries of an ordered-by-user list under `where` changed places
+        reordered,  // the entries of a list under `where` changed places
     };
     Kind kind = Kind::created;
     std::vector<StatementId> where;  // from the root to the statement (reordered: to the list's parent)
@@ -64,7 +64,7 @@ class ChangeSet {
     size_t weight() const { return weight_; }
     // Some change concerns an inactive mark, groups or apply-groups (statements a commit must expand).
     bool touches_expansion() const { return touches_expansion_; }
-    // Some change places entries of an ordered-by-user list other than at its end.
+    // Some change places entries of an ordered-by-user list differently (moved, or new ones not at its end).
     bool reorders() const { return reorders_; }
 
     // Undo record of apply(): restores the tree it was applied to.

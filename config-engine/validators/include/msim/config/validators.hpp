@@ -9,6 +9,7 @@
 #pragma once
 
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -30,6 +31,10 @@ struct Check {
 
 // Every check, in the order validate() runs them.
 std::span<const Check> checks();
+
+// Whether a change at `path` (words from the root, as `set` takes them) can change what `check` finds:
+// the change is inside one of the subtrees the check reads, or holds one of them.
+bool reads(const Check& check, const std::vector<std::string>& path);
 
 // Runs every check and concatenates their findings.
 Errors validate(const lyd_node* root);
