@@ -51,13 +51,17 @@ struct CommitWork {
     // The new juniper.conf, written and on its way to the disk while the daemons validate.
     config::CommitRecord record;
     config::RollbackStore::Staged staged;
+    uint64_t serial = 0;  // identifies this commit to the daemons (see append_changes)
     std::map<std::string, std::vector<config::CommitError>, std::less<>> check_warnings;
 };
 
 namespace {
 
-void append_changes(pugi::xml_node parent, const std::vector<OwnedChange>& changes) {
+// `commit` identifies the commit: its validate and apply carry the same changes, so a daemon may keep what
+// its validate worked out for the apply of the same commit.
+void append_changes(pugi::xml_node parent, const std::vector<OwnedChange>& changes, uint64_t commit) {
     auto list = parent.append_child("configuration-changes");
+    list.append_attribute("commit").set_value(std::to_string(commit).c_str());
     for (const auto& c : changes) {
         auto ch = list.append_child("change");
         ch.append_attribute("operation").set_value(c.operation.c_str());
@@ -297,6 +301,7 @@ void ConfigService::commit(CliSession& s, CommitRequest request, Done done) {
         }
     }
     auto work = std::make_shared<CommitWork>();
+    work->serial = ++commit_serial_;
     if (s.mode != EditMode::private_db) {
         const auto t0 = Clock::now();
         work->changes = config::ChangeSet::between(committed_, shared_candidate_, true);
@@ -361,7 +366,7 @@ void ConfigService::validate_on_daemons(CliSession& s, CommitRequest request,
             continue;
         ++pending->outstanding;
         pugi::xml_document req;
-        append_changes(req.append_child("validate-configuration"), list);
+        append_changes(req.append_child("validate-configuration"), list, work->serial);
         const auto started = Clock::now();
         daemon_.call_peer(
             daemon, req.document_element(), 30000ms,
@@ -507,7 +512,7 @@ void ConfigService::finish_commit(CliSession* s, CommitRequest request, std::sha
             continue;
         ++*remaining;
         pugi::xml_document req;
-        append_changes(req.append_child("apply-configuration"), list);
+        append_changes(req.append_child("apply-configuration"), list, work->serial);
         const auto started = Clock::now();
         daemon_.call_peer(
             daemon, req.document_element(), 60000ms,
@@ -551,7 +556,7 @@ void ConfigService::confirmed_rollback_expired() {
         return;
     Node restored;
     try {
-        restored = config::parse_text(*schema_, *previous, {"rollback", {}, false});
+        restored = config::parse_text(*schema_, *previous, {"rollback", {}, false, true});
     } catch (const ConfigError& e) {
         daemon_.log().log("automatic rollback failed: " + e.message);
         return;
@@ -564,6 +569,7 @@ void ConfigService::confirmed_rollback_expired() {
     // Committed as "other" (no session): finish_commit records the client that way. The configuration
     // was committed before, so it is not checked again; the daemons still get its changes.
     auto work = std::make_shared<CommitWork>();
+    work->serial = ++commit_serial_;
     work->candidate = std::make_shared<Node>(shared_candidate_);
     if (needs_expansion(*work->candidate)) {
         try {

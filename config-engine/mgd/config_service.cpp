@@ -855,7 +855,7 @@ CommandOutcome ConfigService::show_command(CliSession& s, const std::vector<conf
         {
             try {
                 against = config::parse_text(*schema_, store_.read_or_throw(std::stoi(*compare)),
-                                             {"rollback", {}, false});
+                                             {"rollback", {}, false, true});
             } catch (const ConfigError& e) {
                 out.ok = false;
                 out.text = e.message + "\n";
@@ -1022,7 +1022,7 @@ CommandOutcome ConfigService::edit_command(CliSession& s, const std::string& ver
             // rollback 0 is the committed tree itself (a copy keeps its cleared change marks).
             const Node restored =
                 n == 0 ? committed_
-                       : config::parse_text(*schema_, store_.read_or_throw(n), {"rollback", {}, false});
+                       : config::parse_text(*schema_, store_.read_or_throw(n), {"rollback", {}, false, true});
             edit_candidate(s, [&](Node& tree) { tree = restored; });
             if (n == 0) {
                 if (s.mode == EditMode::private_db)
@@ -1133,7 +1133,7 @@ std::string ConfigService::show_configuration(const std::vector<std::string>& pa
         try {
             Node against =
                 config::parse_text(*schema_, store_.read_or_throw(compare->empty() ? 1 : std::stoi(*compare)),
-                                   {"rollback", {}, false});
+                                   {"rollback", {}, false, true});
             return config::compare(against, committed_);
         } catch (const ConfigError& e) {
             error = e.message;
@@ -1191,8 +1191,9 @@ std::string ConfigService::show_rollback(int n, std::optional<int> compare_to, s
         if (!compare_to) {
             return text;
         }
-        Node a = config::parse_text(*schema_, store_.read_or_throw(*compare_to), {"rollback", {}, false});
-        Node b = config::parse_text(*schema_, text, {"rollback", {}, false});
+        Node a =
+            config::parse_text(*schema_, store_.read_or_throw(*compare_to), {"rollback", {}, false, true});
+        Node b = config::parse_text(*schema_, text, {"rollback", {}, false, true});
         return config::compare(a, b);
     } catch (const ConfigError& e) {
         error = e.message;

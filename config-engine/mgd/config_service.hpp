@@ -201,6 +201,7 @@ class ConfigService {
     bool shared_modified_ = false;
     uint64_t shared_generation_ = 0;  // bumped by every change to the shared candidate
     uint64_t commit_count_ = 0;       // bumped by every commit
+    uint64_t commit_serial_ = 0;      // bumped by every commit attempt (commit check included)
     std::optional<uint32_t> exclusive_holder_;
     bool commit_in_progress_ = false;
     std::map<uint32_t, std::unique_ptr<CliSession>> sessions_;

@@ -18,17 +18,31 @@ void strip_annotations(Node& n) {
         strip_annotations(*c);
 }
 
-// The node with its ancestors (without their other children), printed as a configuration snippet.
+bool has_annotations(const Node& n) {
+    if (!n.annotation.empty())
+        return true;
+    for (const auto& c : n.children())
+        if (has_annotations(*c))
+            return true;
+    return false;
+}
+
+// The node with its ancestors (without their other children), printed as a configuration snippet; without
+// annotations (daemons see the configuration as it is expanded).
 std::string text_in_context(const Node& n) {
     std::vector<const Node*> chain;
     for (const Node* p = n.parent(); p && !p->is_root(); p = p->parent())
         chain.insert(chain.begin(), p);
-    Node root;
-    Node* at = &root;
-    for (const Node* a : chain)
-        at = at->add(std::make_unique<Node>(a->schema(), a->values()));
-    strip_annotations(*at->add(std::make_unique<Node>(n)));
-    return config::print_text(root);
+    if (has_annotations(n)) {
+        Node root;
+        Node* at = &root;
+        for (const Node* a : chain)
+            at = at->add(std::make_unique<Node>(a->schema(), a->values()));
+        strip_annotations(*at->add(std::make_unique<Node>(n)));
+        return config::print_text(root);
+    }
+    // Printed in place: no copy of the statement (a large commit sends tens of thousands).
+    return config::print_in_context(n);
 }
 
 class Emitter {

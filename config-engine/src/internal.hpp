@@ -32,9 +32,10 @@ struct Statement {
 std::vector<Statement> parse_statements(std::string_view text, const std::string& file);
 
 enum class WalkMode {
-    text,  // exact keywords; leaf-lists take every remaining word
-    set,   // unique prefixes; a leaf needs its value
-    path,  // unique prefixes; a leaf's value is optional (delete/activate/... a statement)
+    text,     // exact keywords; leaf-lists take every remaining word
+    trusted,  // text that was validated before (mgd's changes to daemons): no libyang value checks
+    set,      // unique prefixes; a leaf needs its value
+    path,     // unique prefixes; a leaf's value is optional (delete/activate/... a statement)
 };
 
 struct Step {

@@ -26,8 +26,8 @@ ConfigError word_error(const std::vector<Word>& words, size_t i, std::string msg
     return e;
 }
 
-void check(const ValueType& t, std::string& v, const std::vector<Word>& words, size_t i) {
-    std::string msg = check_value(t, v);
+void check(const ValueType& t, std::string& v, const std::vector<Word>& words, size_t i, WalkMode mode) {
+    std::string msg = check_value(t, v, mode != WalkMode::trusted);
     if (msg.empty())
         return;
     // Enumerated values are keywords to Junos: a wrong one is a syntax error.
@@ -64,7 +64,7 @@ std::vector<Step> walk(const Schema& schema, const SchemaNode& scope, const std:
                        size_t begin, WalkMode mode, size_t* consumed) {
     std::vector<Step> steps;
     const SchemaNode* cur = &scope;
-    const bool prefix = mode != WalkMode::text;
+    const bool prefix = mode != WalkMode::text && mode != WalkMode::trusted;
     size_t i = begin;
     while (i < words.size()) {
         const Word& w = words[i];
@@ -103,7 +103,7 @@ std::vector<Step> walk(const Schema& schema, const SchemaNode& scope, const std:
                     // `<fe-*>`: a wildcard name of a configuration group (checked when it is applied).
                     const bool wildcard = v.size() >= 2 && v.front() == '<' && v.back() == '>';
                     if (!wildcard)
-                        check(sn->key_types[k], v, words, i);
+                        check(sn->key_types[k], v, words, i, mode);
                     st.values.push_back(std::move(v));
                 }
                 break;
@@ -117,7 +117,7 @@ std::vector<Step> walk(const Schema& schema, const SchemaNode& scope, const std:
                 }
                 {
                     std::string v = words[i].text;
-                    check(sn->type, v, words, i);
+                    check(sn->type, v, words, i, mode);
                     if (sn->secret && v.rfind("$9$", 0) == 0 && !decode_secret(v))
                         throw word_error(words, i, "invalid encrypted secret.");
                     st.values.push_back(std::move(v));
@@ -133,7 +133,7 @@ std::vector<Step> walk(const Schema& schema, const SchemaNode& scope, const std:
                     if (words[i].text == "[" && !words[i].quoted) {
                         for (++i; i < words.size() && !(words[i].text == "]" && !words[i].quoted); ++i) {
                             std::string v = words[i].text;
-                            check(sn->type, v, words, i);
+                            check(sn->type, v, words, i, mode);
                             st.values.push_back(std::move(v));
                         }
                         if (i >= words.size())
@@ -141,7 +141,7 @@ std::vector<Step> walk(const Schema& schema, const SchemaNode& scope, const std:
                         ++i;  // the closing bracket
                     } else {
                         std::string v = words[i].text;
-                        check(sn->type, v, words, i);
+                        check(sn->type, v, words, i, mode);
                         st.values.push_back(std::move(v));
                         ++i;
                     }
@@ -151,7 +151,7 @@ std::vector<Step> walk(const Schema& schema, const SchemaNode& scope, const std:
                     if (words[i].text == "[" || words[i].text == "]")
                         continue;
                     std::string v = words[i].text;
-                    check(sn->type, v, words, i);
+                    check(sn->type, v, words, i, mode);
                     st.values.push_back(std::move(v));
                 }
                 break;

@@ -20,9 +20,18 @@ constexpr int kAlphabetSize = 65;
 const std::array<std::vector<int>, 7> kEncoding = {
     {{1, 4, 32}, {1, 16, 32}, {1, 8, 32}, {1, 64}, {1, 32}, {1, 4, 16, 128}, {1, 32, 64}}};
 
+// Position of each byte in the alphabet (-1: not in it): a table, as decoding looks up every character.
+constexpr std::array<int, 256> kIndex = [] {
+    std::array<int, 256> t{};
+    for (auto& v : t)
+        v = -1;
+    for (size_t i = 0; i < kAlphabet.size(); ++i)
+        t[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int>(i);
+    return t;
+}();
+
 int index_of(char c) {
-    size_t p = kAlphabet.find(c);
-    return p == std::string_view::npos ? -1 : static_cast<int>(p);
+    return kIndex[static_cast<unsigned char>(c)];
 }
 
 int padding_for(char salt) {
@@ -32,14 +41,27 @@ int padding_for(char salt) {
     return -1;
 }
 
-char random_char() {
-    unsigned char b = 0;
-    do {
-        if (RAND_bytes(&b, 1) != 1)
-            throw std::runtime_error("RAND_bytes failed");
-    } while (b >= 195);  // 195 = 3 * 65: keep the draw uniform
-    return kAlphabet[b % kAlphabetSize];
-}
+// Uniform characters of the alphabet from one draw of random bytes (RAND_bytes is a system call's worth
+// of work per call: loading 10,000 keys drew one byte at a time).
+class RandomChars {
+  public:
+    char next() {
+        for (;;) {
+            if (used_ == bytes_.size()) {
+                if (RAND_bytes(bytes_.data(), static_cast<int>(bytes_.size())) != 1)
+                    throw std::runtime_error("RAND_bytes failed");
+                used_ = 0;
+            }
+            const unsigned char b = bytes_[used_++];
+            if (b < 195)  // 195 = 3 * 65: keep the draw uniform
+                return kAlphabet[b % kAlphabetSize];
+        }
+    }
+
+  private:
+    std::array<unsigned char, 16> bytes_{};
+    size_t used_ = 16;
+};
 
 }  // namespace
 
@@ -73,10 +95,11 @@ std::string encode_secret(std::string_view plain, char salt, std::string_view pa
 }
 
 std::string encode_secret(std::string_view plain) {
-    const char salt = random_char();
+    RandomChars random;
+    const char salt = random.next();
     std::string padding;
     for (int i = 0; i < 3; ++i)
-        padding += random_char();
+        padding += random.next();
     return encode_secret(plain, salt, padding);
 }
 

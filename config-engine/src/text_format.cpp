@@ -250,6 +250,7 @@ struct Mapper {
     const Schema& schema;
     const std::string& file;
     bool keep_tags;
+    detail::WalkMode mode = detail::WalkMode::text;
     std::vector<std::string> path;
 
     void map_list(const std::vector<Statement>& list, Node& parent) {
@@ -274,9 +275,8 @@ struct Mapper {
             size_t pos = 0;
             while (pos < s.words.size()) {
                 size_t consumed = 0;
-                std::vector<detail::Step> steps =
-                    detail::walk_at_nearest_level(schema, scope, prefix, s.words, pos, detail::WalkMode::text,
-                                                  &consumed, statements.empty());
+                std::vector<detail::Step> steps = detail::walk_at_nearest_level(
+                    schema, scope, prefix, s.words, pos, mode, &consumed, statements.empty());
                 std::vector<detail::Step> full = prefix;
                 full.insert(full.end(), steps.begin(), steps.end());
                 const SchemaNode* last = full.back().schema;
@@ -348,7 +348,8 @@ Node parse_text(const Schema& schema, std::string_view text, const ParseOptions&
             throw ConfigError("invalid edit path for relative load");
         at = detail::materialize(root, steps);
     }
-    Mapper m{schema, options.file_name, options.keep_tags, options.edit_path};
+    Mapper m{schema, options.file_name, options.keep_tags,
+             options.trusted ? detail::WalkMode::trusted : detail::WalkMode::text, options.edit_path};
     m.map_list(statements, *at);
     return root;
 }
@@ -496,6 +497,27 @@ std::string print_text(const Node& node, const PrintOptions& options) {
     out.reserve(out.size() + node.children().size() * 32);
     for (const auto& c : node.children())
         detail::print_node(*c, 0, out, {}, options.inheritance);
+    return out;
+}
+
+std::string print_in_context(const Node& node) {
+    std::vector<const Node*> chain;
+    for (const Node* p = node.parent(); p && !p->is_root(); p = p->parent())
+        chain.push_back(p);
+    std::string out;
+    int indent = 0;
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+        out.append(static_cast<size_t>(indent), ' ');
+        out += detail::head_of(**it) + " {\n";
+        indent += 4;
+    }
+    if (!node.is_root())
+        detail::print_node(node, indent, out);
+    for (size_t i = 0; i < chain.size(); ++i) {
+        indent -= 4;
+        out.append(static_cast<size_t>(indent), ' ');
+        out += "}\n";
+    }
     return out;
 }
 

@@ -53,6 +53,8 @@ class OwnedConfiguration {
 
   private:
     void apply(Node& tree, const pugi::xml_node& changes, Staged* record) const;
+    // The statement of `root` named by `path` (words as `set` takes them), or null.
+    const Node* by_words(const Node& root, const std::vector<std::string>& path) const;
 
     std::shared_ptr<const Schema> schema_;
     Node tree_;

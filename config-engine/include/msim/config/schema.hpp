@@ -115,6 +115,8 @@ class Schema {
 // Checks `value` against a leaf or key type. Returns an empty string when acceptable, otherwise the
 // Junos message ("Value 9228 is not within range (256..9192)", "invalid numeric value: 'x'", ...).
 // Enumerations accept a unique prefix; `value` is then replaced by the full enum name.
-std::string check_value(const ValueType& type, std::string& value);
+// `with_libyang` false leaves out the checks libyang makes (patterns, lengths, unions), for text that was
+// validated already (what mgd sends daemons).
+std::string check_value(const ValueType& type, std::string& value, bool with_libyang = true);
 
 }  // namespace msim::config

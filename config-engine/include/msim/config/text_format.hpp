@@ -15,6 +15,9 @@ struct ParseOptions {
     std::string file_name = "terminal";  // used in error positions
     std::vector<std::string> edit_path;  // parse relative to this hierarchy (load ... relative)
     bool keep_tags = true;               // keep `replace:` / `delete:` tags on nodes (for load)
+    // Text validated before (what mgd sends daemons): values are not checked with libyang again, which
+    // is most of the parse time of a large configuration. Ranges and enumerations are still checked.
+    bool trusted = false;
 };
 
 // Parses a whole text into a new tree (root node). Throws ConfigError on the first error, with
@@ -41,6 +44,10 @@ std::string print_text(const Node& node, const PrintOptions& options = {});
 // `<x/>` for empty leaves and presence containers, inactive="inactive" on deactivated statements,
 // annotations as <junos:comment>, secrets in their stored $9$ form. Each line is indented by `indent` more.
 std::string print_xml(const Node& node, int indent = 0);
+
+// `node` with the statements above it (each with its keys only), as a snippet that parses back to that
+// statement in its place ("security {\n    ipsec {\n        security-association sa1 { ... }").
+std::string print_in_context(const Node& node);
 
 // `node` itself as one statement (for `show <path>` that names a leaf: "host-name r1;").
 std::string print_statement(const Node& node, const PrintOptions& options = {});
