@@ -98,7 +98,7 @@ void Ipsecd::start() {
     daemon_.on_validate_configuration([this](const pugi::xml_node& changes, ipc::Responder r) {
         try {
             auto staged = owned_.stage(changes);  // undone when it goes: validate only looks
-            Validated v{xml::to_string(changes), owned_generation_, manual_after(changes)};
+            Validated v{commit_of(changes), owned_generation_, manual_after(changes)};
             validated_ = std::move(v);
             r.reply_ok();
         } catch (const SaConfigError& e) {
@@ -112,7 +112,7 @@ void Ipsecd::start() {
             std::optional<Validated> v = std::move(validated_);
             validated_.reset();
             auto staged = owned_.stage(changes);
-            if (!v || v->generation != owned_generation_ || v->changes != xml::to_string(changes))
+            if (!v || v->generation != owned_generation_ || v->changes != commit_of(changes))
                 v = Validated{{}, owned_generation_, manual_after(changes)};
             staged.keep();
             const config::Node& tree = owned_.tree();
@@ -152,6 +152,17 @@ void Ipsecd::start() {
     load_dynamic();
     fetch_configuration();
     schedule_poll(0ms);
+}
+
+// What identifies a commit's changes: mgd's commit number on them (the same in its validate and its apply),
+// else the changes themselves.
+std::string Ipsecd::commit_of(const pugi::xml_node& changes) {
+    pugi::xml_node list = changes;
+    if (std::string_view(list.name()) != "configuration-changes")
+        list = list.child("configuration-changes");
+    if (auto id = list.attribute("commit"))
+        return std::string("commit ") + id.value();
+    return xml::to_string(changes);
 }
 
 // The manual SAs once `changes` (already staged in owned_) apply: only the security associations the

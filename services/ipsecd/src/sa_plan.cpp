@@ -130,16 +130,16 @@ std::map<std::string, ManualSa> manual_sas(const config::Node& root) {
 void update_manual_sas(std::map<std::string, ManualSa>& sas, const config::Node& root,
                        const std::set<std::string>& names) {
     const Node* ipsec = ipsec_of(root);
+    // The named entries, found in one pass (a large commit names thousands).
+    std::map<std::string_view, const Node*> found;
+    if (ipsec)
+        for (const auto& c : ipsec->children())
+            if (c->keyword() == "security-association" && !c->values().empty() &&
+                names.count(c->values().front()))
+                found.emplace(c->values().front(), c.get());
     for (const auto& name : names) {
-        const Node* sa_node = nullptr;
-        if (ipsec)
-            for (const auto& c : ipsec->children())
-                if (c->keyword() == "security-association" && !c->values().empty() &&
-                    c->values().front() == name) {
-                    sa_node = c.get();
-                    break;
-                }
-        auto sa = sa_node ? manual_sa(*sa_node) : std::nullopt;
+        auto it = found.find(name);
+        auto sa = it != found.end() ? manual_sa(*it->second) : std::nullopt;
         if (sa)
             sas[name] = std::move(*sa);
         else

@@ -53,13 +53,14 @@ class Ipsecd {
     void load_dynamic();
     std::filesystem::path dynamic_file() const;
     std::map<std::string, ManualSa> manual_after(const pugi::xml_node& changes) const;
+    static std::string commit_of(const pugi::xml_node& changes);
 
     Daemon& daemon_;
     config::OwnedConfiguration owned_;
     bool have_configuration_ = false;
     // What the last validate worked out, for the apply of the same changes on the same base.
     struct Validated {
-        std::string changes;      // the <configuration-changes> as text
+        std::string changes;      // identifies the changes (commit_of)
         uint64_t generation = 0;  // of owned_ when validated
         std::map<std::string, ManualSa> manual;
     };
