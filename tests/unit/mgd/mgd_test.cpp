@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -14,6 +15,8 @@
 #include "msim/common/daemon.hpp"
 #include "msim/common/ipc/sync_client.hpp"
 #include "msim/common/xml.hpp"
+#include "msim/config/owned_configuration.hpp"
+#include "msim/config/text_format.hpp"
 
 using namespace msim;
 using namespace std::chrono_literals;
@@ -42,6 +45,48 @@ struct RunningMgd {
     ~RunningMgd() {
         boost::asio::post(daemon->io(), [d = daemon.get()] { d->stop(); });
         thread.join();
+    }
+};
+
+// A daemon that owns configuration as the real ones do: it fetches its part at start, keeps it with
+// OwnedConfiguration from the changes of each commit, and records what it was sent.
+struct RecordingDaemon {
+    std::unique_ptr<Daemon> daemon;
+    std::shared_ptr<config::OwnedConfiguration> owned;
+    std::thread thread;
+    std::mutex lock;
+    std::vector<std::string> applied;  // "operation path" of each change applied
+    RecordingDaemon(const std::string& name, const RouterPaths& paths)
+        : daemon(std::make_unique<Daemon>(name, paths)),
+          owned(std::make_shared<config::OwnedConfiguration>(config::Schema::load(MSIM_YANG_DIR))) {
+        daemon->on_validate_configuration([this](const pugi::xml_node& changes, ipc::Responder r) {
+            auto staged = owned->stage(changes);
+            r.reply_ok();
+        });
+        daemon->on_apply_configuration([this](const pugi::xml_node& changes, ipc::Responder r) {
+            auto staged = owned->stage(changes);
+            staged.keep();
+            std::lock_guard<std::mutex> g(lock);
+            for (auto c : changes.children("change"))
+                applied.push_back(std::string(c.attribute("operation").value()) + " " +
+                                  c.child_value("path"));
+            r.reply_ok();
+        });
+        thread = std::thread([this] { daemon->run(); });
+        for (int i = 0; i < 300 && !std::filesystem::exists(paths.socket(name)); ++i)
+            std::this_thread::sleep_for(10ms);
+    }
+    ~RecordingDaemon() {
+        boost::asio::post(daemon->io(), [d = daemon.get()] { d->stop(); });
+        thread.join();
+    }
+    std::vector<std::string> take() {
+        std::lock_guard<std::mutex> g(lock);
+        return std::exchange(applied, {});
+    }
+    std::string tree() {
+        std::lock_guard<std::mutex> g(lock);
+        return config::print_text(owned->tree());
     }
 };
 
@@ -348,4 +393,64 @@ TEST_CASE("a failed batch undoes its own changes; another session's changes made
         CHECK(has(pending, "time-zone UTC;"));
         CHECK_FALSE(has(pending, "gone.example"));
     }
+}
+
+TEST_CASE("daemons get each commit's changes, a moved term as its whole filter, and end as mgd's view") {
+    Router r;
+    RunningMgd mgd(r.paths);
+    RecordingDaemon pfed("pfed", r.paths), ipsecd("ipsecd", r.paths), kmd("kmd", r.paths);
+    Session s(r.paths);
+    s.configure();
+    bool ok = false;
+    for (const char* line :
+         {"set firewall filter f1 term t1 then accept", "set firewall filter f1 term t2 then discard",
+          "set security ipsec security-association sa1 manual direction bidirectional protocol esp "
+          "spi 300 encryption algorithm des-cbc key ascii-text 12345678"})
+        s.run(line, &ok);
+    REQUIRE(has(s.run("commit", &ok), "commit complete"));
+    CHECK(pfed.take() == std::vector<std::string>{"create firewall filter f1"});
+    CHECK(ipsecd.take() == std::vector<std::string>{"create security ipsec security-association sa1"});
+    // kmd reads security ipsec and firewall.
+    CHECK(kmd.take().size() == 2);
+
+    // One line inside the SA: the SA whole, to its owner and its reader; nothing to pfed.
+    s.run("set security ipsec security-association sa1 description one", &ok);
+    REQUIRE(has(s.run("commit", &ok), "commit complete"));
+    CHECK(ipsecd.take() == std::vector<std::string>{"modify security ipsec security-association sa1"});
+    CHECK(kmd.take() == std::vector<std::string>{"modify security ipsec security-association sa1"});
+    CHECK(pfed.take().empty());
+
+    // Terms change places: the filter goes whole, in its new order.
+    s.run("insert firewall filter f1 term t2 before term t1", &ok);
+    REQUIRE(ok);
+    REQUIRE(has(s.run("commit", &ok), "commit complete"));
+    CHECK(pfed.take() == std::vector<std::string>{"modify firewall filter f1"});
+    const std::string tree = pfed.tree();
+    CHECK(tree.find("term t2") < tree.find("term t1"));
+
+    // What each daemon ended with is its part of the committed configuration.
+    auto parsed = [&](const std::string& daemon) {
+        config::OwnedConfiguration o(config::Schema::load(MSIM_YANG_DIR));
+        o.load(owned(r.paths, daemon.c_str()));
+        return config::print_text(o.tree());
+    };
+    CHECK(pfed.tree() == parsed("pfed"));
+    CHECK(ipsecd.tree() == parsed("ipsecd"));
+    CHECK(kmd.tree() == parsed("kmd"));
+}
+
+TEST_CASE("a private commit: the shared candidate follows the committed configuration") {
+    Router r;
+    RunningMgd mgd(r.paths);
+    Session priv(r.paths), shared(r.paths);
+    bool ok = false;
+    priv.configure("private");
+    priv.run("set system domain-name private.example", &ok);
+    REQUIRE(has(priv.run("commit", &ok), "commit complete"));
+    shared.configure();
+    CHECK(shared.compare().empty());
+    shared.run("set system time-zone UTC", &ok);
+    REQUIRE(has(shared.run("commit", &ok), "commit complete"));
+    CHECK(has(r.committed(), "domain-name private.example;"));
+    CHECK(has(r.committed(), "time-zone UTC;"));
 }
