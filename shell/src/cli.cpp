@@ -59,8 +59,8 @@ int on_question_mark(int count, int key) {
     rl_point = rl_end;
     rl_redisplay();
     std::fputs("?\n", stdout);
-    std::fputs(text.c_str(), stdout);
     std::fflush(stdout);
+    interactive_cli->print_paged(text);  // a listing of thousands of names stops at each page
     rl_point = point;
     rl_on_new_line();
     return 0;
@@ -440,9 +440,18 @@ std::vector<Completion> Cli::configuration_completions(const std::string& line) 
     pugi::xml_document req;
     xml::append_text(req.append_child("complete-configuration-command"), "line", line);
     auto reply = mgd_->call(req, 5000ms);
-    for (auto c : reply.root().child("completions").children("completion")) {
-        const char* marker = c.attribute("marker").value();
-        items.push_back({c.attribute("name").value(), c.attribute("help").value(), *marker ? *marker : ' '});
+    // One line per completion: "MARKER<TAB>NAME<TAB>HELP".
+    const std::string_view text = reply.root().child_value("completions");
+    for (size_t pos = 0; pos < text.size();) {
+        size_t end = text.find('\n', pos);
+        if (end == std::string_view::npos)
+            end = text.size();
+        const std::string_view l = text.substr(pos, end - pos);
+        pos = end + 1;
+        const size_t tab1 = l.find('\t'), tab2 = tab1 == l.npos ? l.npos : l.find('\t', tab1 + 1);
+        if (tab2 == l.npos || tab1 != 1)
+            continue;
+        items.push_back({std::string(l.substr(2, tab2 - 2)), std::string(l.substr(tab2 + 1)), l[0]});
     }
     return items;
 }

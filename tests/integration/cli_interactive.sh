@@ -121,6 +121,23 @@ type_keys 'show version | no-more' Enter
 expect_contains "no-more prints it all" "$(screen)" "(ipsecd) ["
 type_keys 'set cli screen-length 0' Enter
 
+# A broadcast (a commit confirmed that nobody confirms rolls back after its minute) shows at once on a
+# terminal waiting at its prompt, and the banner and prompt come back under it.
+type_keys 'configure' Enter
+"$MSIM" cli -c 'configure; set system domain-name broadcast.example; commit confirmed 1' >/dev/null
+fresh
+if wait_for 90 bash -c "tmux -S '$sock' capture-pane -t cli -p -S -200 | grep -q 'automatic rollback complete'"; then
+    pass "the broadcast shows without a key pressed"
+    sleep 0.3
+    expect_contains "as Junos words it" "$(screen | grep -v '^$' | tail -n 5)" "        (no tty) at"
+    expect_contains "with the message" "$(screen | grep -v '^$' | tail -n 5)" "Broadcast Message from root@"
+    expect_contains "and the banner and prompt come back" "$(screen | grep -v '^$' | tail -n 2)" "[edit]
+root@default#"
+else
+    fail "no broadcast on the terminal: $(screen | tail -n 8)"
+fi
+type_keys 'exit' Enter
+
 # mgd ending the session (request system logout from another session) ends this CLI at its prompt, at once.
 "$MSIM" cli -c 'set cli screen-length 0' >/dev/null
 tm new-session -d -s other -x 150 -y 20 "MSIM_HOME=$MSIM_HOME $MSIM cli --user root"

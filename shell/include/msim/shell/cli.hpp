@@ -52,6 +52,8 @@ class Cli {
     // `[edit …]`, preceded by the commit-confirmed reminder while one waits.
     std::string banner() const;
     bool complete_on_space() const { return complete_on_space_; }
+    // Text to the terminal through the ---(more)--- pager.
+    void print_paged(const std::string& text) { page(text); }
     // Called while readline waits for a key: shows broadcast messages at once and notices that mgd ended
     // the session (request system logout). Returns true when the session is over.
     bool poll_events();
