@@ -365,7 +365,7 @@ bool Cli::permitted(const OpCommand& cmd) const {
         return false;
     if (user_class_ == "operator")
         return true;
-    return cmd.words[0] == "show" || cmd.local == "exit" || cmd.local == "set-cli";
+    return cmd.words[0] == "show" || cmd.local == "exit" || cmd.local == "set-cli" || cmd.local == "help";
 }
 
 std::vector<Completion> Cli::completions_for(const std::string& text) {
@@ -678,6 +678,37 @@ bool Cli::local_listing(const OpCommand& cmd, const std::vector<std::string>& ar
             text += format_time(e.when, "%H:%M:%S") + " -- " + e.command + "\n";
         return true;
     }
+    if (cmd.local == "help") {
+        // help reference|topic PATH: the statement's help from the schema (through mgd's completions of
+        // `set PATH`, abbreviations expanded), with the hierarchy it sits in.
+        std::vector<std::string> path;
+        std::optional<Completion> found;
+        for (size_t i = 0; i < args.size(); ++i) {
+            std::string line = "set ";
+            for (const auto& p : path)
+                line += p + " ";
+            found.reset();
+            bool value = false;
+            for (const auto& c : configuration_completions(line + args[i])) {
+                if (c.name[0] == '<')
+                    value = true;
+                else if (c.name == args[i] || (!found && c.name.rfind(args[i], 0) == 0))
+                    found = c;
+            }
+            if (!found && !value)
+                return arg_error(i, "syntax error.");
+            path.push_back(found ? found->name : args[i]);
+        }
+        if (!found)
+            return arg_error(args.size() - 1, "syntax error.");
+        path.pop_back();
+        std::string level;
+        for (const auto& p : path)
+            level += " " + p;
+        text = found->name + "\n    " + (found->help.empty() ? "(no description)" : found->help) +
+               "\n    Hierarchy level: [edit" + level + "]\n";
+        return true;
+    }
     if (cmd.local == "show-cli") {
         if (!args.empty())
             return arg_error(0, "syntax error, expecting <command>.");
@@ -828,13 +859,14 @@ bool Cli::execute_operational(const std::string& line, size_t column) {
     }
     const OpCommand& cmd = *m.command;
     if (!cmd.local.empty()) {
-        if (cmd.local != "history" && cmd.local != "show-cli" && !piped.pipes.empty()) {
+        if (cmd.local != "history" && cmd.local != "show-cli" && cmd.local != "help" &&
+            !piped.pipes.empty()) {
             caret(line.find('|'));
             out_ << "syntax error, expecting <command>.\n";
             last_parse_error_ = true;
             return false;
         }
-        if (cmd.local == "history" || cmd.local == "show-cli") {
+        if (cmd.local == "history" || cmd.local == "show-cli" || cmd.local == "help") {
             // Listings: their output goes through the pipes like any other command's.
             std::string text;
             if (!local_listing(cmd, m.args, piped.command, text))
@@ -974,6 +1006,14 @@ bool Cli::execute_configuration(const std::string& line) {
         return false;
     }
     auto words = split_words(piped.command);
+    // `help …` is the CLI's, as in operational mode.
+    if (!words.empty() && words[0].size() >= 2 && starts_word("help", words[0])) {
+        record_history(line);
+        in_config_ = false;
+        const bool ok = execute_operational(line);
+        in_config_ = true;
+        return ok;
+    }
     // `run CMD`: an operational command, its carets under the text after `run`.
     if (!words.empty() && words[0].size() >= 2 && starts_word("run", words[0])) {
         record_history(line);

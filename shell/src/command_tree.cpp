@@ -404,6 +404,19 @@ CommandTree make_operational_tree() {
     set_cli({"set", "cli", "timestamp", "format"}, "Format for timestamp", "<format>",
             "Timestamp format (strftime: %b %d %T)");
     set_cli({"set", "cli", "timestamp", "disable"}, "Disable timestamp");
+    // help reference|topic STATEMENT: what the schema says of a configuration statement.
+    tree.describe({"help"}, "Provide help information");
+    for (const auto& [word, text] : std::vector<std::pair<std::string, std::string>>{
+             {"reference", "Show help for a configuration statement"},
+             {"topic", "Show help about a configuration topic"}}) {
+        OpCommand help{{"help", word}, text, ""};
+        help.local = "help";
+        help.takes_args = true;
+        help.args_required = true;
+        help.args_help = "<statement>";
+        help.args_description = "Configuration statement (path from the top)";
+        tree.add(help);
+    }
     OpCommand show_cli{{"show", "cli"}, "Show command-line interface settings", ""};
     show_cli.local = "show-cli";
     tree.add(show_cli);

@@ -9,6 +9,7 @@ Possible completions:
   clear                Clear information in the system
   exit                 Exit the management session
   file                 Perform file operations
+  help                 Provide help information
   monitor              Show real-time debugging information
   ping                 Ping remote target
   quit                 Exit the management session
@@ -37,6 +38,7 @@ op@default> exit
 ro@default> ?
 Possible completions:
   exit                 Exit the management session
+  help                 Provide help information
   quit                 Exit the management session
   set                  Set CLI properties, date/time, craft interface message
   show                 Show system information

@@ -1,7 +1,8 @@
 #: `?` anywhere on the line: `Possible completions:` in Junos columns (help at column 23), `<[Enter]>`
 #: when the command may run as it is, placeholders with their help, `|`; statement paths and configured
 #: names from the schema through mgd; `No valid completions` after a word that fits nothing. In batch
-#: mode a line ending in `?` prints the same listing.
+#: mode a line ending in `?` prints the same listing. `help reference|topic STATEMENT` prints what the
+#: schema says of a statement.
 #@ setup configure; set system login user op class operator; commit
 #@ batch-status 1
 #@ cli
@@ -66,6 +67,14 @@ Possible completions:
   exclusive            Obtain exclusive lock (other users cannot make changes)
   private              Work in private database
   |                    Pipe through a command
+root@default> help reference sys host-name
+host-name
+    Hostname for this router
+    Hierarchy level: [edit system]
+
+root@default> help reference system nosuch
+                                    ^
+syntax error.
 root@default> configure
 Entering configuration mode
 
@@ -119,6 +128,12 @@ Possible completions:
 [edit]
 root@default# run show system commit | count
 Count: 3 lines
+
+[edit]
+root@default# help topic security ike
+ike
+    IKE configuration
+    Hierarchy level: [edit security]
 
 [edit]
 root@default# set frob ?
