@@ -621,6 +621,27 @@ void Cli::record_history(const std::string& line) {
     out << static_cast<long long>(std::time(nullptr)) << '\t' << kept << '\n';
 }
 
+// The history keeps a user's last 1,000 commands: past 2,000 lines the file is rewritten (temp file and
+// rename, so that a session appending at the same moment loses at most that line).
+void Cli::trim_history() const {
+    constexpr size_t keep = 1000, limit = 2000;
+    const auto file = options_.paths.tmp_dir() / (".cli-history-" + options_.user);
+    std::ifstream in(file);
+    std::vector<std::string> lines;
+    for (std::string l; std::getline(in, l);)
+        lines.push_back(std::move(l));
+    if (lines.size() <= limit)
+        return;
+    const auto temp = file.string() + ".tmp" + std::to_string(::getpid());
+    {
+        std::ofstream out(temp, std::ios::trunc);
+        for (size_t i = lines.size() - keep; i < lines.size(); ++i)
+            out << lines[i] << '\n';
+    }
+    std::error_code ec;
+    std::filesystem::rename(temp, file, ec);
+}
+
 std::vector<Cli::HistoryEntry> Cli::read_history() const {
     std::vector<HistoryEntry> entries;
     std::ifstream in(options_.paths.tmp_dir() / (".cli-history-" + options_.user));
@@ -1110,6 +1131,7 @@ std::string Cli::confirmed_reminder() const {
 
 int Cli::run_batch(const std::vector<std::string>& lines) {
     interactive_ = false;
+    trim_history();
     batch_lines_.assign(lines.begin(), lines.end());
     bool all_ok = true;
     bool checkpointed = false;
@@ -1146,6 +1168,7 @@ int Cli::run_batch(const std::vector<std::string>& lines) {
 
 int Cli::run_interactive() {
     interactive_ = true;
+    trim_history();
     interactive_cli = this;
     // The pager's page and the line width follow the terminal, until `set cli screen-length|width`.
     winsize ws{};

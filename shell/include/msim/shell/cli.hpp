@@ -64,6 +64,7 @@ class Cli {
         std::string command;
     };
     std::vector<HistoryEntry> read_history() const;
+    void trim_history() const;
 
   private:
     bool execute_operational(const std::string& line, size_t column = 0);
