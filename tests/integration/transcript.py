@@ -356,8 +356,13 @@ class Terminal:
         self.wait_for(lambda: self.screen.current().rstrip() == prompt.rstrip() and self.screen.col == len(prompt),
                       seconds, repr(prompt))
 
-    def type(self, text):
+    def type(self, text, wait=True):
+        # The typed line must have left the prompt's row before anything waits for the next prompt, or the
+        # old prompt would pass for it and the next line would be typed while the CLI is still busy.
+        row = self.screen.row
         os.write(self.fd, text.encode())
+        if wait:
+            self.wait_for(lambda: self.screen.row > row or self.reap() is not None, 30, f"the echo of {text!r}")
 
     def reap(self, block=False):
         if self.status is None:
@@ -496,7 +501,7 @@ class Runner:
             for kind, prompt, text in inputs_of(step.lines):
                 if kind == "raw":
                     t.wait_for(lambda: TYPE_HINT in t.screen.lines[max(0, t.screen.row - 64):], 30, TYPE_HINT)
-                    t.type(text + "\r")
+                    t.type(text + "\r", wait=False)
                     continue
                 if kind == "question":
                     t.wait_prompt(prompt)
@@ -505,7 +510,7 @@ class Runner:
                 t.wait_prompt(prompt + pending)
                 if not text.startswith(pending):
                     # A new line after a `?`: Ctrl-U empties the line the CLI kept.
-                    t.type("\x15")
+                    t.type("\x15", wait=False)
                     t.wait_prompt(prompt)
                     pending = ""
                 if text.endswith("?"):

@@ -192,6 +192,24 @@ The configuration has been changed but not committed
 Exit with uncommitted changes? [yes,no] (yes) no
 
 [edit]
+root@default# commit confirmed 5
+commit confirmed will be automatically rolled back in 5 minutes unless confirmed
+commit complete
+
+# commit confirmed will be rolled back in 5 minutes
+[edit]
+root@default# show system host-name
+host-name lab-router;
+
+# commit confirmed will be rolled back in 5 minutes
+[edit]
+root@default# commit
+commit complete
+
+[edit]
+root@default# delete system ntp
+
+[edit]
 root@default# commit and-quit
 commit complete
 Exiting configuration mode
