@@ -408,6 +408,7 @@ void Mgd::register_session_rpcs() {
         xml::append_text(res, "output", out.text);
         if (!history.empty())
             xml::append_text(res, "history-line", history);
+        xml::append_text(res, "host-name", host_name());  // the prompt follows a committed host-name
         res.append_child(out.ok ? "success" : "failure");
         if (out.caret)
             xml::append_text(res, "caret", std::to_string(*out.caret));

@@ -1094,6 +1094,8 @@ bool Cli::execute_configuration(const std::string& line) {
         // After an ambiguity's `Possible completions:` the banner follows with no blank line.
         last_listing_ = failed && output.find(" is ambiguous.\nPossible completions:\n") != std::string::npos;
         edit_path_ = res.child_value("edit-path");
+        if (res.child("host-name") && *res.child_value("host-name"))
+            host_ = res.child_value("host-name");
         note_confirmed_deadline(res);
         if (res.child("exited")) {
             in_config_ = false;

@@ -87,6 +87,7 @@ expect_contains "exit asks about uncommitted changes" "$(screen)" "Exit with unc
 type_keys 'no' Enter
 type_keys 'commit and-quit' Enter
 expect_contains "commit and-quit" "$(screen)" "$(printf 'commit complete\nExiting configuration mode')"
+expect_contains "the prompt follows the committed host-name" "$(last_line)" "root@tty-router>"
 
 # The pager: a short screen shows ---(more)---, q leaves it.
 type_keys 'set cli screen-length 5' Enter
@@ -94,7 +95,7 @@ expect_contains "screen-length" "$(screen)" "Screen length set to 5"
 fresh
 type_keys 'show cli' Enter
 expect_contains "pager prompt" "$(screen)" "---(more)---"
-expect_contains "after screen-length - 1 lines" "$(screen)" "root@default> show cli
+expect_contains "after screen-length - 1 lines" "$(screen)" "root@tty-router> show cli
 CLI complete-on-space set to on
 CLI idle-timeout disabled
 CLI restart-on-upgrade set to on
@@ -106,17 +107,17 @@ expect_contains "Enter shows one more line" "$(screen)" "screen-width set to"
 expect_not_contains "only one" "$(screen)" "CLI terminal is"
 type_keys Space
 expect_contains "space shows the next page" "$(screen)" "CLI working directory is"
-expect_contains "back at the prompt when it ends" "$(last_line)" "root@default>"
+expect_contains "back at the prompt when it ends" "$(last_line)" "root@tty-router>"
 fresh
 type_keys 'show cli' Enter
 type_keys q
 expect_not_contains "q leaves the pager" "$(screen)" "screen-width"
-expect_contains "back at the prompt" "$(last_line)" "root@default>"
+expect_contains "back at the prompt" "$(last_line)" "root@tty-router>"
 fresh
 type_keys 'show cli' Enter
 type_keys C-c
 expect_not_contains "Ctrl-C leaves the pager too" "$(screen)" "screen-width"
-expect_contains "at the prompt" "$(last_line)" "root@default>"
+expect_contains "at the prompt" "$(last_line)" "root@tty-router>"
 type_keys 'show version | no-more' Enter
 expect_contains "no-more prints it all" "$(screen)" "(ipsecd) ["
 type_keys 'set cli screen-length 0' Enter
@@ -132,7 +133,7 @@ if wait_for 90 bash -c "tmux -S '$sock' capture-pane -t cli -p -S -200 | grep -q
     expect_contains "as Junos words it" "$(screen | grep -v '^$' | tail -n 5)" "        (no tty) at"
     expect_contains "with the message" "$(screen | grep -v '^$' | tail -n 5)" "Broadcast Message from root@"
     expect_contains "and the banner and prompt come back" "$(screen | grep -v '^$' | tail -n 2)" "[edit]
-root@default#"
+root@tty-router#"
 else
     fail "no broadcast on the terminal: $(screen | tail -n 8)"
 fi
@@ -141,7 +142,7 @@ type_keys 'exit' Enter
 # mgd ending the session (request system logout from another session) ends this CLI at its prompt, at once.
 "$MSIM" cli -c 'set cli screen-length 0' >/dev/null
 tm new-session -d -s other -x 150 -y 20 "MSIM_HOME=$MSIM_HOME $MSIM cli --user root"
-wait_for 10 bash -c "tmux -S '$sock' capture-pane -t other -p | grep -q 'root@default>'"
+wait_for 10 bash -c "tmux -S '$sock' capture-pane -t other -p | grep -q 'root@tty-router>'"
 other_tty=$(tmux -S "$sock" display -p -t other '#{pane_tty}')
 "$MSIM" cli -c "request system logout terminal ${other_tty#/dev/}" >/dev/null
 wait_for 5 bash -c "! tmux -S '$sock' has-session -t other 2>/dev/null" && pass "a logged-out session ends without a key pressed" || fail "the logged-out session still runs: $(tm capture-pane -t other -p)"
@@ -151,7 +152,7 @@ tm has-session -t cli 2>/dev/null && fail "exit did not end the CLI" || pass "ex
 
 # Ctrl-D on an empty line leaves the CLI too.
 tm new-session -d -s eof -x 150 -y 20 "MSIM_HOME=$MSIM_HOME $MSIM cli"
-wait_for 10 bash -c "tmux -S '$sock' capture-pane -t eof -p | grep -q 'root@default>'"
+wait_for 10 bash -c "tmux -S '$sock' capture-pane -t eof -p | grep -q 'root@tty-router>'"
 tm send-keys -t eof C-d
 wait_for 5 bash -c "! tmux -S '$sock' has-session -t eof 2>/dev/null" && pass "Ctrl-D leaves the CLI" || fail "Ctrl-D did not leave"
 finish

@@ -171,7 +171,8 @@ Exit with uncommitted changes? [yes,no] (yes) yes
 Exiting configuration mode
 
 root@default> exit
-#: The uncommitted changes stay in the shared candidate for the next session.
+#: The uncommitted changes stay in the shared candidate for the next session. The prompt follows the
+#: committed host-name.
 #@ cli
 root@default> configure
 Entering configuration mode
@@ -198,27 +199,27 @@ commit complete
 
 # commit confirmed will be rolled back in 5 minutes
 [edit]
-root@default# show system host-name
+root@lab-router# show system host-name
 host-name lab-router;
 
 # commit confirmed will be rolled back in 5 minutes
 [edit]
-root@default# commit
+root@lab-router# commit
 commit complete
 
 [edit]
-root@default# delete system ntp
+root@lab-router# delete system ntp
 
 [edit]
-root@default# commit and-quit
+root@lab-router# commit and-quit
 commit complete
 Exiting configuration mode
 
-root@default> configure
+root@lab-router> configure
 Entering configuration mode
 
 [edit]
-root@default# exit configuration-mode
+root@lab-router# exit configuration-mode
 Exiting configuration mode
 
-root@default> exit
+root@lab-router> exit
