@@ -20,10 +20,10 @@ Lines are compared exactly, except for placeholders standing for genuinely varia
 A line `{{LINES}}` matches any number of lines (including none).
 
 Typing rules (terminal mode): a command ending in `?` is typed without Enter; the `?` listing follows
-and the CLI keeps the text before the `?` on its line, so the next prompt line must continue it. A
-question (`… [yes,no] (yes) `) is a prompt too: the text after it is the answer. A prompt line that
-does not continue the text kept after a `?` is typed after Ctrl-U (which empties the line). After `[Type ^D at a
-new line to end input]` every line up to and including `^D` is typed as it is.
+and the CLI keeps the text before the `?` on its line; a next prompt line that continues that text is
+typed as the rest of it, another one after Ctrl-U (which empties the line). A question (`… [yes,no]
+(yes) `) is a prompt too: the text after it is the answer. After `[Type ^D at a new line to end
+input]` every line up to and including `^D` is typed as it is.
 
 Directives (lines starting `#@`) and comments (`#:`) are not output:
   #@ setup CMD; CMD      run in batch mode before what follows (must succeed); not compared
