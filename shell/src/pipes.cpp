@@ -157,7 +157,7 @@ std::optional<PipeError> split_pipes(const std::string& line, PipedCommand& out)
             return PipeError{
                 hits.empty() ? "syntax error, expecting <command>." : "'" + words[0] + "' is ambiguous.", at};
         }
-        Pipe p{hits[0], std::vector<std::string>(words.begin() + 1, words.end())};
+        Pipe p{hits[0], std::vector<std::string>(words.begin() + 1, words.end()), {}};
         if (p.name == "display") {
             if (p.args.empty())
                 return PipeError{"syntax error, expecting <command>.", line.size() + 1};
