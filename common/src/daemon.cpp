@@ -86,6 +86,12 @@ void Daemon::register_rpc(const std::string& rpc_name, RpcHandler handler) {
 }
 
 void Daemon::dispatch(const pugi::xml_node& request, ipc::Responder responder, ipc::Connection* conn) {
+    if (conn && request_gate_) {
+        if (auto refusal = request_gate_(*conn, request)) {
+            responder.error(*refusal);
+            return;
+        }
+    }
     if (conn) {
         if (auto s = session_handlers_.find(std::string_view(request.name())); s != session_handlers_.end()) {
             try {

@@ -553,6 +553,7 @@ const std::map<std::string, std::vector<std::pair<std::string, std::string>>>& v
           {"replace", "Replace configuration data"},
           {"set", "Execute set of commands on existing configuration"}}},
         {"exit", {{"configuration-mode", "Exit from configuration mode"}}},
+        {"wildcard", {{"delete", "Delete statement(s) matching a pattern"}}},
     };
     return options;
 }
@@ -591,12 +592,36 @@ std::vector<config::Completion> ConfigService::complete(CliSession& s, const std
     if (words.size() == 1) {
         auto it = verb_options().find(words[0]);
         if (it != verb_options().end()) {
-            return listed(it->second, words[0] != "load");
+            return listed(it->second, words[0] != "load" && words[0] != "wildcard");
         }
+    }
+    // `rollback ?` lists the rollbacks there are, with when, who and how (Junos).
+    if (words.size() == 1 && words[0].size() >= 3 && std::string_view("rollback").starts_with(words[0])) {
+        std::vector<config::Completion> out;
+        if (partial.empty())
+            out.push_back({' ', "<[Enter]>", "Execute this command"});
+        for (int n = 0; n <= config::RollbackStore::kMaxRollback; ++n) {
+            const std::string name = std::to_string(n);
+            auto r = store_.record(n);
+            if (r && name.compare(0, partial.size(), partial) == 0)
+                out.push_back({' ', name,
+                               config::RollbackStore::format_time(r->time) + " by " + r->user + " via " +
+                                   r->client + (r->note.empty() ? "" : " " + r->note)});
+        }
+        if (partial.empty())
+            out.push_back({' ', "|", "Pipe through a command"});
+        return out;
     }
     const Node& tree =
         s.mode == EditMode::private_db && s.private_candidate ? *s.private_candidate : shared_candidate_;
-    return config::completions(*schema_, tree, s.edit_path, line);
+    auto out = config::completions(*schema_, tree, s.edit_path, line);
+    // `show` runs as it is at any statement, and takes pipes.
+    if (!words.empty() && partial.empty() && std::string_view("show").starts_with(words[0]) &&
+        (out.empty() || out.front().name != "<[Enter]>")) {
+        out.insert(out.begin(), {' ', "<[Enter]>", "Execute this command"});
+        out.push_back({' ', "|", "Pipe through a command"});
+    }
+    return out;
 }
 
 // Edit paths are words and a list entry takes two (keyword and key), so climbing one statement may drop
@@ -704,7 +729,11 @@ void ConfigService::run_command(CliSession& s, const std::string& line, const st
             for (const auto& h : hits) {
                 std::string name = "  " + h;
                 name.resize(std::max<size_t>(name.size() + 2, 23), ' ');
-                out.text += name + "\n";
+                std::string help;
+                for (const auto& [verb, text] : configuration_verbs())
+                    if (verb == h)
+                        help = text;
+                out.text += help.empty() ? "  " + h + "\n" : name + help + "\n";
             }
         }
         done(out);
@@ -999,7 +1028,8 @@ CommandOutcome ConfigService::edit_command(CliSession& s, const std::string& ver
             s.edit_path = config::resolve_edit_path(*schema_, s.edit_path, rest);
         } catch (const ConfigError& e) {
             out.ok = false;
-            out.caret = e.offset;
+            // The offset is in `rest`; the caret goes under the word in the whole line.
+            out.caret = (first < words.size() ? words[first].offset : line.size() + 1) + e.offset;
             out.text = e.message + "\n";
         }
         return out;
@@ -1154,6 +1184,8 @@ std::string ConfigService::show_configuration(const std::vector<std::string>& pa
                     *schema_, display == "inheritance" ? expanded_committed() : committed_, {}, join(path));
                 if (!leaf)
                     return {};
+                if (display == "xml")
+                    return config::print_xml(*leaf);
                 return display == "set" ? config::display_set(*leaf) : config::print_statement(*leaf);
             } catch (const ConfigError&) {
             }

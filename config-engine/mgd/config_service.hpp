@@ -115,7 +115,6 @@ class ConfigService {
                                    const std::optional<std::string>& compare, std::string& error) const;
     std::string show_commit_history() const { return store_.show_system_commit(); }
     std::string show_rollback(int n, std::optional<int> compare_to, std::string& error) const;
-    std::string rollback_completions() const;
     // When a `commit confirmed` waits for its confirmation: the time it rolls back.
     std::optional<std::time_t> confirmed_deadline() const { return confirm_deadline_; }
     std::string host_name() const;

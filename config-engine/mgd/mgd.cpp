@@ -1,16 +1,19 @@
 #include "mgd.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <tuple>
 
 #include "msim/common/xml.hpp"
 #include "msim/config/rollback_store.hpp"
+#include "msim/config/secret.hpp"
 
 namespace msim::mgd {
 
@@ -75,6 +78,116 @@ constexpr auto package_timeout = 2000ms;
 
 }  // namespace
 
+namespace {
+
+// A file name given to `show log` / `file show` / `file list`, resolved inside the router's state folder
+// (absolute names are taken from its root, relative ones from var/tmp); nothing outside it is reachable.
+std::optional<std::filesystem::path> router_file(const RouterPaths& paths, std::string name, bool log) {
+    if (name.empty())
+        return std::nullopt;
+    std::filesystem::path base = log ? paths.log_dir() : paths.tmp_dir();
+    std::filesystem::path p = name[0] == '/' ? paths.root / name.substr(1) : base / name;
+    p = p.lexically_normal();
+    const std::string root = paths.root.lexically_normal().string();
+    if (p.string().compare(0, root.size(), root) != 0)
+        return std::nullopt;
+    return p;
+}
+
+std::string age_text(long seconds) {
+    char buf[64];
+    const long days = seconds / 86400, weeks = days / 7;
+    if (days == 0) {
+        std::snprintf(buf, sizeof buf, "%02ld:%02ld:%02ld", seconds / 3600, (seconds / 60) % 60,
+                      seconds % 60);
+    } else {
+        std::snprintf(buf, sizeof buf, "%ldw%ldd %02ld:%02ld", weeks, days % 7, (seconds / 3600) % 24,
+                      (seconds / 60) % 60);
+    }
+    return buf;
+}
+
+std::string clock_text(std::time_t t) {
+    char buf[40];
+    std::tm tm{};
+    ::localtime_r(&t, &tm);
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %Z", &tm);
+    return buf;
+}
+
+std::string strftime_text(std::time_t t, const char* format) {
+    char buf[64];
+    std::tm tm{};
+    ::localtime_r(&t, &tm);
+    return std::string(buf, std::strftime(buf, sizeof buf, format, &tm));
+}
+
+// The time of day as w(1) prints it: " 8:48AM".
+std::string w_clock(std::time_t t) {
+    return strftime_text(t, "%l:%M%p");
+}
+
+// How long the router has been up, as w(1) words it: "154 days, 19:16", "2 days,  5 hrs", "37 mins".
+std::string w_uptime(long seconds) {
+    const long days = seconds / 86400, hours = seconds / 3600 % 24, mins = seconds / 60 % 60;
+    char buf[64];
+    std::string out;
+    if (days > 0) {
+        std::snprintf(buf, sizeof buf, " %ld day%s,", days, days > 1 ? "s" : "");
+        out += buf;
+    }
+    if (hours > 0 && mins > 0)
+        std::snprintf(buf, sizeof buf, " %2ld:%02ld,", hours, mins);
+    else if (hours > 0)
+        std::snprintf(buf, sizeof buf, " %ld hr%s,", hours, hours > 1 ? "s" : "");
+    else if (mins > 0)
+        std::snprintf(buf, sizeof buf, " %ld min%s,", mins, mins > 1 ? "s" : "");
+    else
+        std::snprintf(buf, sizeof buf, " %ld sec%s,", seconds % 60, seconds % 60 == 1 ? "" : "s");
+    out += buf;
+    return out.substr(1, out.size() - 2);  // w(1) puts " up" before and ", N users" after
+}
+
+// LOGIN@: the time today, the weekday and hour within a week, the date before that (w(1)'s rules).
+std::string w_login_time(std::time_t login, std::time_t now) {
+    std::tm a{}, b{};
+    ::localtime_r(&login, &a);
+    ::localtime_r(&now, &b);
+    if (now - login > 7 * 86400)
+        return strftime_text(login, "%d%b%y");
+    if (a.tm_yday != b.tm_yday || a.tm_year != b.tm_year)
+        return strftime_text(login, "%a%I%p");
+    return strftime_text(login, "%l:%M%p");
+}
+
+// IDLE: "-" under a minute, minutes, then H:MM, then days (w(1)'s rules).
+std::string w_idle_time(long seconds) {
+    if (seconds >= 36 * 3600)
+        return std::to_string(seconds / 86400) + "days";
+    if (seconds >= 3600) {
+        char buf[16];
+        std::snprintf(buf, sizeof buf, "%ld:%02ld", seconds / 3600, seconds / 60 % 60);
+        return buf;
+    }
+    return seconds < 60 ? "-" : std::to_string(seconds / 60);
+}
+
+// <name junos:seconds="N">text</name>
+pugi::xml_node with_seconds(pugi::xml_node parent, const char* name, const std::string& text,
+                            long long seconds) {
+    auto e = xml::append_text(parent, name, text);
+    e.append_attribute("junos:seconds") = seconds;
+    return e;
+}
+
+void reply_output(ipc::Responder& r, const char* root, const std::string& text) {
+    pugi::xml_document doc;
+    xml::append_text(doc.append_child(root), "output", text);
+    r.reply(doc);
+}
+
+}  // namespace
+
 Mgd::~Mgd() = default;
 
 Mgd::Mgd(Daemon& daemon) : daemon_(daemon) {
@@ -86,19 +199,36 @@ Mgd::Mgd(Daemon& daemon) : daemon_(daemon) {
     daemon_.register_rpc("get-software-information",
                          [this](const pugi::xml_node&, ipc::Responder r) { get_software_information(r); });
     for (const auto& [rpc, owner] : rpc_owners()) {
-        daemon_.register_session_rpc(rpc, [this, owner = owner](ipc::Connection& conn,
-                                                                const pugi::xml_node& request,
-                                                                ipc::Responder r) {
-            // Authorization lives here, not in the CLI: a read-only user may only look (get-… RPCs).
-            // Connections without a CLI session are the router's own daemons and tools.
-            if (const CliSession* s = config_->session_of(conn);
-                s && s->user_class == "read-only" && std::string_view(request.name()).rfind("get-", 0) != 0) {
-                r.error("permission denied: class read-only may not run " + std::string(request.name()));
-                return;
-            }
+        daemon_.register_rpc(rpc, [this, owner = owner](const pugi::xml_node& request, ipc::Responder r) {
             forward(request, owner, r);
         });
     }
+    // Authorization lives here, not in the CLI: every RPC of a CLI session passes this gate first (and
+    // marks the session active, for the IDLE column of show system users). Connections without a CLI
+    // session are the router's own daemons and tools.
+    daemon_.on_request(
+        [this](ipc::Connection& conn, const pugi::xml_node& request) -> std::optional<std::string> {
+            const CliSession* s = config_->session_of(conn);
+            if (!s)
+                return std::nullopt;
+            last_activity_[s->id] = std::time(nullptr);
+            if (!class_permits(s->user_class, request.name()))
+                return "permission denied";
+            return std::nullopt;
+        });
+}
+
+// What each login class may run (Junos classes; the CLI hides the commands a class lacks). super-user:
+// everything; operator: every operational command, no configuration mode; read-only: only looking
+// (get-… RPCs: show commands) and completing what it may type.
+bool Mgd::class_permits(std::string_view user_class, std::string_view rpc) {
+    if (user_class == "super-user")
+        return true;
+    static const std::set<std::string_view> configuration = {
+        "enter-configuration-mode", "run-configuration-command", "configuration-checkpoint"};
+    if (user_class == "operator")
+        return !configuration.contains(rpc);
+    return rpc.rfind("get-", 0) == 0 || rpc == "open-cli-session" || rpc == "complete-configuration-command";
 }
 
 std::string Mgd::owner_of_rpc(std::string_view rpc_name) {
@@ -112,20 +242,80 @@ std::string Mgd::host_name() const {
 
 namespace {
 
+void collect_secrets(const config::Node& node, std::vector<std::string>& out) {
+    if (node.schema() && node.schema()->secret) {
+        for (const auto& v : node.values())
+            out.push_back(v);
+    }
+    for (const auto& c : node.children())
+        collect_secrets(*c, out);
+}
+
+void secret_names(const config::SchemaNode& node, std::vector<std::string>& out) {
+    for (const auto& c : node.children) {
+        if (c->secret)
+            out.push_back(c->name);
+        secret_names(*c, out);
+    }
+}
+
+}  // namespace
+
+// A configuration-mode line as the CLI's history keeps it: the values of secret statements (pre-shared
+// keys, SA keys, passwords) in their $9$ form, never in clear. The line is run on an empty scratch tree to
+// find which of its words are secrets; a line that is not a `set` stays as it is.
+std::string Mgd::history_line(const config::Schema& schema, const std::vector<std::string>& edit_path,
+                              const std::string& line) {
+    std::vector<config::CommandWord> words;
+    try {
+        words = config::split_command(line);
+    } catch (const std::exception&) {
+        return line;
+    }
+    if (words.size() < 3 || words[0].text.size() < 2 || std::string_view("set").rfind(words[0].text, 0) != 0)
+        return line;
+    config::Node scratch;
+    std::vector<std::string> secrets;
+    try {
+        config::run_command(schema, scratch, edit_path, "set" + line.substr(words[0].end));
+        collect_secrets(scratch, secrets);
+    } catch (const std::exception&) {
+        // A line that does not apply still keeps no secret: the word after any (abbreviated) keyword of a
+        // secret statement is taken for one.
+        std::vector<std::string> names;
+        secret_names(schema.root(), names);
+        for (size_t i = 1; i + 1 < words.size(); ++i) {
+            for (const auto& n : names) {
+                if (words[i].text.size() >= 3 && n.rfind(words[i].text, 0) == 0 &&
+                    !config::is_secret_encoded(words[i + 1].text)) {
+                    secrets.push_back(words[i + 1].text);
+                    break;
+                }
+            }
+        }
+    }
+    std::string out = line;
+    for (auto w = words.rbegin(); w != words.rend(); ++w) {
+        for (const auto& v : secrets) {
+            const auto clear = config::is_secret_encoded(v) ? config::decode_secret(v) : std::optional(v);
+            if (clear && w->text == *clear && !config::is_secret_encoded(w->text)) {
+                const std::string encoded = config::is_secret_encoded(v) ? v : config::encode_secret(v);
+                out.replace(w->offset, w->end - w->offset, "\"" + encoded + "\"");
+                break;
+            }
+        }
+    }
+    return out;
+}
+
+namespace {
+
 EditMode mode_from(std::string_view word) {
     if (word == "private")
         return EditMode::private_db;
     if (word == "exclusive")
         return EditMode::exclusive;
     return EditMode::shared;
-}
-
-std::string time_text(std::time_t t) {
-    char buf[40];
-    std::tm tm{};
-    ::localtime_r(&t, &tm);
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %Z", &tm);
-    return buf;
 }
 
 }  // namespace
@@ -149,7 +339,11 @@ void Mgd::register_session_rpcs() {
                 r.error(e.what());
             }
         });
-    daemon_.on_connection_closed([this](ipc::Connection& conn) { config_->close_session(conn); });
+    daemon_.on_connection_closed([this](ipc::Connection& conn) {
+        if (const CliSession* s = config_->session_of(conn))
+            last_activity_.erase(s->id);
+        config_->close_session(conn);
+    });
 
     // request system logout pid P | terminal T | user NAME [all]. A super-user may end anyone's session,
     // others only their own. `user NAME` ends that user's most recent session, `all` every one of them.
@@ -207,10 +401,14 @@ void Mgd::register_session_rpcs() {
         });
     });
 
-    auto outcome_reply = [this](CliSession* s, const CommandOutcome& out, ipc::Responder r) {
+    auto outcome_reply = [this](CliSession* s, const CommandOutcome& out, ipc::Responder r,
+                                const std::string& history = {}) {
         pugi::xml_document doc;
         auto res = doc.append_child("configuration-command-results");
         xml::append_text(res, "output", out.text);
+        if (!history.empty())
+            xml::append_text(res, "history-line", history);
+        xml::append_text(res, "host-name", host_name());  // the prompt follows a committed host-name
         res.append_child(out.ok ? "success" : "failure");
         if (out.caret)
             xml::append_text(res, "caret", std::to_string(*out.caret));
@@ -251,12 +449,16 @@ void Mgd::register_session_rpcs() {
             if (auto c = request.child("compare"))
                 compare = c.child_value();
             const uint32_t id = s->id;
+            // The line as the user's history keeps it: no secret in clear.
+            const std::string history =
+                history_line(config_->schema(), s->edit_path, request.child_value("line"));
             config_->run_command(
                 *s, request.child_value("line"), request.child_value("input"),
                 static_cast<bool>(request.child("confirmed")), request.child_value("display"), compare,
-                [this, id, outcome_reply, r](CommandOutcome out) {
+                [this, id, outcome_reply, r, history](CommandOutcome out) {
                     auto it = config_->sessions().find(id);
-                    outcome_reply(it == config_->sessions().end() ? nullptr : it->second.get(), out, r);
+                    outcome_reply(it == config_->sessions().end() ? nullptr : it->second.get(), out, r,
+                                  history);
                 });
         });
     // Batch checkpoints: <configuration-checkpoint><action>take|restore</action></configuration-checkpoint>.
@@ -294,36 +496,52 @@ void Mgd::register_session_rpcs() {
                 r.error("no CLI session: open-cli-session first");
                 return;
             }
-            pugi::xml_document doc;
-            auto list = doc.append_child("completions");
+            // One line per completion, "MARKER<TAB>NAME<TAB>HELP", as the text of <completions>: a `?`
+            // after a list keyword may list tens of thousands of configured names, and one text node
+            // is several times quicker to build, send and parse than an element each.
+            std::string text;
             try {
-                // Attributes, and only the non-empty ones: a `?` after a list keyword may list tens of
-                // thousands of configured names, and this keeps that reply small and quick to parse.
-                for (const auto& c : config_->complete(*s, request.child_value("line"))) {
-                    auto item = list.append_child("completion");
-                    item.append_attribute("name").set_value(c.name.c_str());
-                    if (!c.help.empty())
-                        item.append_attribute("help").set_value(c.help.c_str());
-                    if (c.marker != ' ')
-                        item.append_attribute("marker").set_value(std::string(1, c.marker).c_str());
+                const auto items = config_->complete(*s, request.child_value("line"));
+                text.reserve(items.size() * 24);
+                auto add = [&text](const std::string& field) {
+                    for (char ch : field)
+                        text.push_back(ch == '\t' || ch == '\n' ? ' ' : ch);
+                };
+                for (const auto& c : items) {
+                    text.push_back(c.marker);
+                    text.push_back('\t');
+                    add(c.name);
+                    text.push_back('\t');
+                    add(c.help);
+                    text.push_back('\n');
                 }
             } catch (const std::exception&) {
                 // No completions for a line that does not parse.
             }
+            pugi::xml_document doc;
+            doc.append_child("completions").text().set(text.c_str());
             r.reply(doc);
         });
+    // show system users: w(1)'s table of every open CLI session, under the uptime line.
     daemon_.register_rpc("get-system-users-information", [this](const pugi::xml_node&, ipc::Responder r) {
-        pugi::xml_document doc;
-        auto info = doc.append_child("system-users-information");
-        for (const auto& [id, s] : config_->sessions()) {
-            auto u = info.append_child("user-entry");
-            xml::append_text(u, "user", s->user);
-            xml::append_text(u, "tty", s->tty);
-            xml::append_text(u, "login-time", time_text(s->login_time));
-            xml::append_text(u, "command", s->mode == EditMode::none ? "-cli" : "-cli (edit)");
-            xml::append_text(u, "pid", std::to_string(s->pid));
-        }
-        r.reply(doc);
+        with_uptime([this, r](std::time_t now, long up, long) mutable {
+            pugi::xml_document doc;
+            auto info = doc.append_child("system-users-information");
+            auto table = append_uptime_information(info, now, up).append_child("user-table");
+            for (const auto& [id, s] : config_->sessions()) {
+                auto u = table.append_child("user-entry");
+                xml::append_text(u, "user", s->user);
+                xml::append_text(u, "tty", s->tty);
+                xml::append_text(u, "from", "-");
+                with_seconds(u, "login-time", w_login_time(s->login_time, now), s->login_time);
+                const auto active = last_activity_.find(id);
+                const long idle = static_cast<long>(
+                    now - (active == last_activity_.end() ? s->login_time : active->second));
+                with_seconds(u, "idle-time", w_idle_time(idle), idle);
+                xml::append_text(u, "command", "-cli (cli)");
+            }
+            r.reply(doc);
+        });
     });
 }
 
@@ -468,51 +686,6 @@ void Mgd::get_software_information(ipc::Responder responder) {
     });
 }
 
-namespace {
-
-// A file name given to `show log` / `file show` / `file list`, resolved inside the router's state folder
-// (absolute names are taken from its root, relative ones from var/tmp); nothing outside it is reachable.
-std::optional<std::filesystem::path> router_file(const RouterPaths& paths, std::string name, bool log) {
-    if (name.empty())
-        return std::nullopt;
-    std::filesystem::path base = log ? paths.log_dir() : paths.tmp_dir();
-    std::filesystem::path p = name[0] == '/' ? paths.root / name.substr(1) : base / name;
-    p = p.lexically_normal();
-    const std::string root = paths.root.lexically_normal().string();
-    if (p.string().compare(0, root.size(), root) != 0)
-        return std::nullopt;
-    return p;
-}
-
-std::string age_text(long seconds) {
-    char buf[64];
-    const long days = seconds / 86400, weeks = days / 7;
-    if (days == 0) {
-        std::snprintf(buf, sizeof buf, "%02ld:%02ld:%02ld", seconds / 3600, (seconds / 60) % 60,
-                      seconds % 60);
-    } else {
-        std::snprintf(buf, sizeof buf, "%ldw%ldd %02ld:%02ld", weeks, days % 7, (seconds / 3600) % 24,
-                      (seconds / 60) % 60);
-    }
-    return buf;
-}
-
-std::string clock_text(std::time_t t) {
-    char buf[40];
-    std::tm tm{};
-    ::localtime_r(&t, &tm);
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %Z", &tm);
-    return buf;
-}
-
-void reply_output(ipc::Responder& r, const char* root, const std::string& text) {
-    pugi::xml_document doc;
-    xml::append_text(doc.append_child(root), "output", text);
-    r.reply(doc);
-}
-
-}  // namespace
-
 // show system uptime, show log, file list, file show: answered by mgd from the router's files and init.
 void Mgd::register_file_rpcs() {
     // `show log NAME` reads var/log/NAME, `file show NAME` var/tmp/NAME (absolute names from the root).
@@ -546,10 +719,12 @@ void Mgd::register_file_rpcs() {
         if (std::filesystem::is_directory(*p, ec)) {
             std::vector<std::string> names;
             for (const auto& e : std::filesystem::directory_iterator(*p, ec)) {
-                names.push_back(e.path().filename().string() + (e.is_directory() ? "/" : ""));
+                const std::string file = e.path().filename().string();
+                if (file[0] != '.')  // like ls, dot files (the CLI's history) are not listed
+                    names.push_back(file + (e.is_directory() ? "/" : ""));
             }
             std::sort(names.begin(), names.end());
-            out = name + (name.back() == '/' ? "" : "/") + ":\n";
+            out = "\n" + name + (name.back() == '/' ? "" : "/") + ":\n";
             for (const auto& n : names)
                 out += n + "\n";
         } else {
@@ -558,39 +733,63 @@ void Mgd::register_file_rpcs() {
         reply_output(r, "directory-list", out);
     });
     daemon_.register_rpc("get-system-uptime-information", [this](const pugi::xml_node&, ipc::Responder r) {
-        const std::time_t now = std::time(nullptr);
-        daemon_.call_peer("init", "get-process-status", 2000ms, [this, r, now](ipc::Reply reply) mutable {
-            long up = 0, mgd_up = 0;
-            if (reply.ok()) {
-                auto info = reply.root().child("process-status-information");
-                up = info.child("uptime-seconds").text().as_llong();
-                for (auto p : info.children("process")) {
-                    if (std::string_view(p.child_value("name")) == "mgd")
-                        mgd_up = p.child("uptime-seconds").text().as_llong();
-                }
-            }
-            std::string out = "Current time: " + clock_text(now) + "\n";
-            out += "System booted: " + clock_text(now - up) + " (" + age_text(up) + " ago)\n";
-            out += "Protocols started: " + clock_text(now - mgd_up) + " (" + age_text(mgd_up) + " ago)\n";
-            if (auto rec = config::RollbackStore(daemon_.paths().config_dir()).record(0)) {
-                out += "Last configured: " + clock_text(rec->time) + " (" + age_text(now - rec->time) +
-                       " ago) by " + rec->user + "\n";
-            }
-            char line[128];
-            std::tm tm{};
-            ::localtime_r(&now, &tm);
-            char hm[16];
-            std::strftime(hm, sizeof hm, "%l:%M%p", &tm);
-            double loads[3] = {0, 0, 0};
-            ::getloadavg(loads, 3);
-            const size_t users = config_->sessions().size();
-            std::snprintf(line, sizeof line,
-                          "%s  up %ld:%02ld, %zu user%s, load averages: %.2f, %.2f, %.2f\n", hm, up / 3600,
-                          (up / 60) % 60, users, users == 1 ? "" : "s", loads[0], loads[1], loads[2]);
-            out += line;
-            reply_output(r, "system-uptime-information", out);
+        with_uptime([this, r](std::time_t now, long up, long mgd_up) mutable {
+            pugi::xml_document doc;
+            auto info = doc.append_child("system-uptime-information");
+            auto when = [&](const char* name, std::time_t at) {
+                auto e = info.append_child(name);
+                with_seconds(e, "date-time", clock_text(at), at);
+                if (std::string_view(name) != "current-time")
+                    with_seconds(e, "time-length", age_text(now - at), now - at);
+                return e;
+            };
+            when("current-time", now);
+            when("system-booted-time", now - up);
+            when("protocols-started-time", now - mgd_up);
+            if (auto rec = config::RollbackStore(daemon_.paths().config_dir()).record(0))
+                xml::append_text(when("last-configured-time", rec->time), "user", rec->user);
+            append_uptime_information(info, now, up);
+            r.reply(doc);
         });
     });
+}
+
+// The router's boot time is init's start, its protocols' mgd's start (init knows both).
+void Mgd::with_uptime(std::function<void(std::time_t now, long up, long mgd_up)> done) {
+    daemon_.call_peer("init", "get-process-status", 2000ms, [done = std::move(done)](ipc::Reply reply) {
+        long up = 0, mgd_up = 0;
+        if (reply.ok()) {
+            auto info = reply.root().child("process-status-information");
+            up = info.child("uptime-seconds").text().as_llong();
+            for (auto p : info.children("process")) {
+                if (std::string_view(p.child_value("name")) == "mgd")
+                    mgd_up = p.child("uptime-seconds").text().as_llong();
+            }
+        }
+        done(std::time(nullptr), up, mgd_up);
+    });
+}
+
+// <uptime-information>: what w(1)'s first line says (time of day, uptime, users, load averages).
+pugi::xml_node Mgd::append_uptime_information(pugi::xml_node parent, std::time_t now, long up) const {
+    auto u = parent.append_child("uptime-information");
+    with_seconds(u, "date-time", w_clock(now), now);
+    with_seconds(u, "up-time", w_uptime(up), up);
+    const size_t users = config_->sessions().size();
+    auto count = xml::append_text(u, "active-user-count", std::to_string(users));
+    count.append_attribute("junos:format") =
+        (std::to_string(users) + (users == 1 ? " user" : " users")).c_str();
+    double loads[3] = {0, 0, 0};
+    if (::getloadavg(loads, 3) != 3)
+        loads[0] = loads[1] = loads[2] = 0;
+    for (const auto& [name, value] :
+         {std::pair{"load-average-1", loads[0]}, std::pair{"load-average-5", loads[1]},
+          std::pair{"load-average-15", loads[2]}}) {
+        char text[16];
+        std::snprintf(text, sizeof text, "%.2f", value);
+        xml::append_text(u, name, text);
+    }
+    return u;
 }
 
 }  // namespace msim::mgd

@@ -24,6 +24,12 @@ CommandTree::Node* CommandTree::Node::child(const std::string& w, bool create) {
     return child(w, false);
 }
 
+bool CommandTree::Node::visible(const Visible& v) const {
+    if (!v || (command && v(*command)))
+        return true;
+    return std::any_of(children.begin(), children.end(), [&](const auto& c) { return c->visible(v); });
+}
+
 void CommandTree::describe(const std::vector<std::string>& words, std::string help) {
     Node* node = &root_;
     for (const auto& w : words) {
@@ -41,7 +47,7 @@ void CommandTree::add(OpCommand command) {
     node->command = std::make_unique<OpCommand>(std::move(command));
 }
 
-MatchResult CommandTree::match(const std::vector<std::string>& words) const {
+MatchResult CommandTree::match(const std::vector<std::string>& words, const Visible& visible) const {
     MatchResult result;
     const Node* node = &root_;
     for (size_t i = 0; i < words.size(); ++i) {
@@ -50,7 +56,7 @@ MatchResult CommandTree::match(const std::vector<std::string>& words) const {
             // Everything from here on is the command's arguments (unless a sub-command keyword matches).
             bool keyword = false;
             for (const auto& c : node->children) {
-                if (c->word.compare(0, w.size(), w) == 0)
+                if (c->word.compare(0, w.size(), w) == 0 && c->visible(visible))
                     keyword = true;
             }
             if (!keyword) {
@@ -61,6 +67,8 @@ MatchResult CommandTree::match(const std::vector<std::string>& words) const {
         }
         std::vector<const Node*> candidates;
         for (const auto& c : node->children) {
+            if (!c->visible(visible))
+                continue;
             if (c->word == w) {
                 candidates = {c.get()};
                 break;
@@ -85,7 +93,7 @@ MatchResult CommandTree::match(const std::vector<std::string>& words) const {
         node = candidates.front();
         result.expanded.push_back(node->word);
     }
-    if (!node->command) {
+    if (!node->command || (visible && !visible(*node->command))) {
         result.error =
             MatchError{words.empty() ? MatchError::Kind::unknown_command : MatchError::Kind::incomplete,
                        words.size(),
@@ -101,12 +109,14 @@ MatchResult CommandTree::match(const std::vector<std::string>& words) const {
 }
 
 std::vector<Completion> CommandTree::completions(const std::vector<std::string>& words,
-                                                 const std::string& partial) const {
+                                                 const std::string& partial, const Visible& visible) const {
     const Node* node = &root_;
     for (const auto& w : words) {
         const Node* next = nullptr;
         int prefix_matches = 0;
         for (const auto& c : node->children) {
+            if (!c->visible(visible))
+                continue;
             if (c->word == w) {
                 next = c.get();
                 prefix_matches = 1;
@@ -118,23 +128,27 @@ std::vector<Completion> CommandTree::completions(const std::vector<std::string>&
             }
         }
         if (!next || prefix_matches != 1) {
-            if (node->command && node->command->takes_args) {
-                return {{node->command->args_help, "", ' '}, {"|", "Pipe through a command", ' '}};
+            // Past a command's argument: it may run as it is, or take its pipes.
+            if (node->command && node->command->takes_args && (!visible || visible(*node->command))) {
+                return {{"<[Enter]>", "Execute this command", ' '}, {"|", "Pipe through a command", ' '}};
             }
             return {};
         }
         node = next;
     }
     std::vector<Completion> out;
-    if (node->command && node->command->takes_args && partial.empty()) {
-        out.push_back({node->command->args_help, "", ' '});
+    const bool runnable = node->command && (!visible || visible(*node->command));
+    if (runnable && node->command->takes_args && partial.empty()) {
+        out.push_back({node->command->args_help, node->command->args_description, ' '});
     }
     for (const auto& c : node->children) {
+        if (!c->visible(visible))
+            continue;
         if (c->word.compare(0, partial.size(), partial) == 0) {
             out.push_back({c->word, c->help, ' '});
         }
     }
-    if (node->command && partial.empty() && node->command->enter_is_valid && !node->command->args_required) {
+    if (runnable && partial.empty() && node->command->enter_is_valid && !node->command->args_required) {
         out.insert(out.begin(), {"<[Enter]>", "Execute this command", ' '});
         out.push_back({"|", "Pipe through a command", ' '});
     }
@@ -218,6 +232,7 @@ CommandTree make_operational_tree() {
         {"show", "configuration"}, "Show current configuration", "get-configuration", render_configuration};
     show_conf.takes_args = true;
     show_conf.args_help = "<statement>";
+    show_conf.args_description = "Configuration statement to show";
     show_conf.fill = [](pugi::xml_node req, const std::vector<std::string>& args) {
         xml::append_text(req, "path", join(args));
         return std::string();
@@ -235,16 +250,32 @@ CommandTree make_operational_tree() {
     rollback.takes_args = true;
     rollback.args_required = true;
     rollback.args_help = "<rollback-number>";
+    rollback.args_description = "Index of rollback configuration (0..49)";
     rollback.fill = [](pugi::xml_node req, const std::vector<std::string>& args) -> std::string {
-        if (args.empty() || !is_number(args[0]))
-            return "syntax error, expecting <number>.";
-        if (args[0].size() > 2 || std::stoi(args[0]) > 49)
-            return "Value " + args[0] + " is not within range (0..49)";
+        if (args.empty() || !is_number(args[0])) {
+            req.append_attribute("msim-error-arg") = 0u;
+            return "invalid numeric value: '" + (args.empty() ? std::string() : args[0]) + "'";
+        }
+        auto at = [&req](unsigned index, std::string message) {
+            req.append_attribute("msim-error-arg") = index;
+            return message;
+        };
+        auto in_range = [](const std::string& n) { return n.size() <= 2 && std::stoi(n) <= 49; };
+        if (!in_range(args[0]))
+            return at(0, "Value " + args[0] + " is not within range (0..49)");
         xml::append_text(req, "rollback", args[0]);
         if (args.size() >= 2) {
-            if (std::string("compare").rfind(args[1], 0) != 0 || args.size() != 3 || !is_number(args[2])) {
-                return "syntax error.";
-            }
+            // show system rollback N compare M
+            if (std::string("compare").rfind(args[1], 0) != 0)
+                return at(1, "syntax error, expecting <command>.");
+            if (args.size() < 3)
+                return at(2, "missing argument.");
+            if (!is_number(args[2]))
+                return at(2, "invalid numeric value: '" + args[2] + "'");
+            if (!in_range(args[2]))
+                return at(2, "Value " + args[2] + " is not within range (0..49)");
+            if (args.size() > 3)
+                return at(3, "syntax error, expecting <command>.");
             xml::append_text(req, "compare", args[2]);
         }
         return {};
@@ -264,8 +295,10 @@ CommandTree make_operational_tree() {
     };
     auto one_arg = [](const char* element, bool required) {
         return [element, required](pugi::xml_node req, const std::vector<std::string>& args) -> std::string {
-            if (args.size() > 1)
+            if (args.size() > 1) {
+                req.append_attribute("msim-error-arg") = 1u;
                 return "syntax error, expecting <command>.";
+            }
             if (args.empty())
                 return required ? "missing argument." : "";
             xml::append_text(req, element, args[0]);
@@ -275,31 +308,36 @@ CommandTree make_operational_tree() {
     tree.add({{"show", "system", "uptime"},
               "Show time since the system rebooted and protocols started",
               "get-system-uptime-information",
-              render_output});
+              render_system_uptime});
     OpCommand show_log{{"show", "log"}, "Show contents of log file", "get-log", render_output};
     show_log.takes_args = true;
     show_log.args_required = true;
     show_log.args_help = "<filename>";
+    show_log.args_description = "Name of log file";
     show_log.fill = one_arg("filename", true);
     tree.add(show_log);
     tree.describe({"file"}, "Perform file operations");
     OpCommand file_list{{"file", "list"}, "List file information", "file-list", render_output};
     file_list.takes_args = true;
     file_list.args_help = "<path>";
+    file_list.args_description = "Path name of directory or file";
     file_list.fill = one_arg("path", false);
     tree.add(file_list);
     OpCommand file_show{{"file", "show"}, "Show file contents", "file-show", render_output};
     file_show.takes_args = true;
     file_show.args_required = true;
     file_show.args_help = "<filename>";
+    file_show.args_description = "Name of file";
     file_show.fill = one_arg("filename", true);
     tree.add(file_show);
 
     OpCommand configure{{"configure"}, "Manipulate software configuration information", ""};
-    configure.takes_args = true;
-    configure.args_help = "<[Enter]>";
     configure.local = "configure";
     tree.add(configure);
+    // `edit` is the other name of `configure` (Junos).
+    OpCommand edit = configure;
+    edit.words = {"edit"};
+    tree.add(edit);
     tree.describe({"configure", "private"}, "Work in private database");
     tree.describe({"configure", "exclusive"}, "Obtain exclusive lock (other users cannot make changes)");
 
@@ -323,12 +361,17 @@ CommandTree make_operational_tree() {
         logout.takes_args = true;
         logout.args_required = true;
         logout.args_help = placeholder;
+        logout.args_description = help;
         logout.fill = [word = word](pugi::xml_node req, const std::vector<std::string>& args) -> std::string {
             const bool all = word == "user" && args.size() == 2 && std::string("all").rfind(args[1], 0) == 0;
-            if (args.empty() || (args.size() > 1 && !all))
+            if (args.size() > 1 && !all) {
+                req.append_attribute("msim-error-arg") = 1u;
                 return "syntax error, expecting <command>.";
-            if (word == "pid" && args[0].find_first_not_of("0123456789") != std::string::npos)
+            }
+            if (word == "pid" && args[0].find_first_not_of("0123456789") != std::string::npos) {
+                req.append_attribute("msim-error-arg") = 0u;
                 return "invalid numeric value: '" + args[0] + "'";
+            }
             xml::append_text(req, word, args[0]);
             if (all)
                 req.append_child("all");
@@ -337,20 +380,51 @@ CommandTree make_operational_tree() {
         tree.add(logout);
     }
 
-    for (const auto& [word, help] : std::vector<std::pair<std::string, std::string>>{
-             {"screen-width", "Set number of columns on terminal screen"},
-             {"screen-length", "Set number of lines on terminal screen"},
-             {"timestamp", "Timestamp CLI output"},
-             {"complete-on-space", "Set whether typing space completes current word"}}) {
-        OpCommand c{{"set", "cli", word}, help, ""};
-        c.takes_args = true;
-        c.args_required = word != "timestamp";
-        c.args_help = "<value>";
+    // set cli …: the CLI's own settings (run in the CLI, not sent to mgd).
+    auto set_cli = [&tree](std::vector<std::string> words, std::string help, std::string placeholder = {},
+                           std::string description = {}) {
+        OpCommand c{std::move(words), std::move(help), ""};
         c.local = "set-cli";
-        tree.add(c);
+        if (!placeholder.empty()) {
+            c.takes_args = true;
+            c.args_required = true;
+            c.args_help = std::move(placeholder);
+            c.args_description = std::move(description);
+        }
+        tree.add(std::move(c));
+    };
+    set_cli({"set", "cli", "screen-width"}, "Set number of columns on terminal screen", "<width>",
+            "Number of columns (0, 40..1024)");
+    set_cli({"set", "cli", "screen-length"}, "Set number of lines on terminal screen", "<length>",
+            "Number of lines (0..100000; 0: no pager)");
+    tree.describe({"set", "cli", "complete-on-space"}, "Set whether typing space completes current word");
+    set_cli({"set", "cli", "complete-on-space", "on"}, "Enable complete-on-space");
+    set_cli({"set", "cli", "complete-on-space", "off"}, "Disable complete-on-space");
+    set_cli({"set", "cli", "timestamp"}, "Timestamp CLI output");
+    set_cli({"set", "cli", "timestamp", "format"}, "Format for timestamp", "<format>",
+            "Timestamp format (strftime: %b %d %T)");
+    set_cli({"set", "cli", "timestamp", "disable"}, "Disable timestamp");
+    // help reference|topic STATEMENT: what the schema says of a configuration statement.
+    tree.describe({"help"}, "Provide help information");
+    for (const auto& [word, text] : std::vector<std::pair<std::string, std::string>>{
+             {"reference", "Show help for a configuration statement"},
+             {"topic", "Show help about a configuration topic"}}) {
+        OpCommand help{{"help", word}, text, ""};
+        help.local = "help";
+        help.takes_args = true;
+        help.args_required = true;
+        help.args_help = "<statement>";
+        help.args_description = "Configuration statement (path from the top)";
+        tree.add(help);
     }
+    OpCommand show_cli{{"show", "cli"}, "Show command-line interface settings", ""};
+    show_cli.local = "show-cli";
+    tree.add(show_cli);
     OpCommand history{{"show", "cli", "history"}, "Show list of previous commands", ""};
     history.local = "history";
+    history.takes_args = true;
+    history.args_help = "<count>";
+    history.args_description = "Maximum number of commands to display";
     tree.add(history);
     add_chassis_commands(tree);
     add_dataplane_commands(tree);

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -69,6 +70,60 @@ std::vector<std::pair<std::string, std::string>> pipe_help() {
     return pipes_known();
 }
 
+std::vector<std::pair<std::string, std::string>> pipe_completions(const std::vector<std::string>& words,
+                                                                  const std::string& partial) {
+    using Items = std::vector<std::pair<std::string, std::string>>;
+    auto fitting = [&](const Items& items) {
+        Items out;
+        for (const auto& item : items) {
+            if (item.first.compare(0, partial.size(), partial) == 0 || item.first[0] == '<')
+                out.push_back(item);
+        }
+        return out;
+    };
+    const Items run_it = {{"<[Enter]>", "Execute this command"}, {"|", "Pipe through a command"}};
+    if (words.empty())
+        return fitting(pipes_known());
+    std::string pipe;
+    for (const auto& [name, help] : pipes_known()) {
+        if (name.compare(0, words[0].size(), words[0]) == 0) {
+            if (!pipe.empty() && name != words[0])
+                return {};  // ambiguous pipe name
+            pipe = name;
+        }
+    }
+    if (pipe.empty())
+        return {};
+    const size_t given = words.size() - 1;  // words after the pipe's name
+    if (pipe == "display") {
+        if (given == 0)
+            return fitting({{"inheritance", "Show inherited configuration data and source group"},
+                            {"set", "Show 'set' commands that create configuration"},
+                            {"xml", "Show output as XML tags"}});
+        return partial.empty() ? run_it : Items{};
+    }
+    if (pipe == "compare") {
+        if (given == 0)
+            return fitting({{"<[Enter]>", "Execute this command"},
+                            {"rollback", "Index of rollback configuration"},
+                            {"|", "Pipe through a command"}});
+        if (given == 1)
+            return {{"<number>", "Index of rollback configuration (0..49)"}};
+        return partial.empty() ? run_it : Items{};
+    }
+    static const std::map<std::string, std::pair<std::string, std::string>> argument = {
+        {"match", {"<pattern>", "Pattern to match against"}},
+        {"except", {"<pattern>", "Pattern to avoid"}},
+        {"find", {"<pattern>", "Pattern to search for"}},
+        {"last", {"<lines>", "Number of lines to display"}},
+        {"trim", {"<columns>", "Number of columns to trim"}},
+        {"save", {"<filename>", "Output file name"}},
+    };
+    if (auto it = argument.find(pipe); it != argument.end() && given == 0)
+        return {it->second};
+    return partial.empty() ? run_it : Items{};
+}
+
 std::optional<PipeError> split_pipes(const std::string& line, PipedCommand& out) {
     std::vector<std::pair<std::string, size_t>> segments;  // text and start offset
     bool quoted = false;
@@ -102,7 +157,7 @@ std::optional<PipeError> split_pipes(const std::string& line, PipedCommand& out)
             return PipeError{
                 hits.empty() ? "syntax error, expecting <command>." : "'" + words[0] + "' is ambiguous.", at};
         }
-        Pipe p{hits[0], std::vector<std::string>(words.begin() + 1, words.end())};
+        Pipe p{hits[0], std::vector<std::string>(words.begin() + 1, words.end()), {}};
         if (p.name == "display") {
             if (p.args.empty())
                 return PipeError{"syntax error, expecting <command>.", line.size() + 1};
@@ -141,9 +196,21 @@ std::optional<PipeError> split_pipes(const std::string& line, PipedCommand& out)
             p.args.empty()) {
             return PipeError{"missing argument.", line.size() + 1};
         }
-        if ((p.name == "last" || p.name == "trim") &&
-            (p.args.size() != 1 || p.args[0].find_first_not_of("0123456789") != std::string::npos)) {
-            return PipeError{p.args.empty() ? "missing argument." : "invalid numeric value", line.size() + 1};
+        if (p.name == "last" || p.name == "trim") {
+            if (p.args.empty())
+                return PipeError{"missing argument.", line.size() + 1};
+            const std::string& n = p.args[0];
+            const size_t word_at =
+                segments[s].second +
+                segments[s].first.find(n, segments[s].first.find(words[0]) + words[0].size());
+            if (n.find_first_not_of("0123456789") != std::string::npos || n.size() > 9)
+                return PipeError{"invalid numeric value: '" + n + "'", word_at};
+            if (p.args.size() > 1) {
+                const auto& extra = p.args[1];
+                return PipeError{"syntax error, expecting <command>.",
+                                 segments[s].second +
+                                     segments[s].first.find(extra, word_at - segments[s].second + n.size())};
+            }
         }
         if (p.name == "no-more")
             out.no_more = true;
@@ -183,7 +250,7 @@ std::string apply_text_pipes(const std::string& text, const std::vector<Pipe>& p
             for (auto& l : lines)
                 l = l.size() > n ? l.substr(n) : std::string();
         } else if (p.name == "save") {
-            std::ofstream out(p.args[0], std::ios::trunc);
+            std::ofstream out(p.target.empty() ? p.args[0] : p.target, std::ios::trunc);
             if (!out) {
                 return "error: could not open file: " + p.args[0] + "\n";
             }

@@ -90,3 +90,36 @@ TEST_CASE("call_peer to a daemon that is not running completes as closed") {
     CHECK(r->status == ipc::Reply::Status::closed);
     CHECK(r->error_message.find("kmd is not running") != std::string::npos);
 }
+
+TEST_CASE("a request gate refuses RPCs before their handler runs") {
+    TempDir dir;
+    RouterPaths paths{"r1", dir.path / "r1"};
+    paths.create_layout();
+    Daemon daemon("mgd", paths);
+    int ran = 0;
+    daemon.register_rpc("guarded", [&ran](const pugi::xml_node&, ipc::Responder r) {
+        ++ran;
+        pugi::xml_document doc;
+        doc.append_child("ok");
+        r.reply(doc);
+    });
+    daemon.on_request([](ipc::Connection&, const pugi::xml_node& request) -> std::optional<std::string> {
+        if (std::string_view(request.name()) == "guarded")
+            return "permission denied";
+        return std::nullopt;
+    });
+    std::thread runner([&] { daemon.run(); });
+    for (int i = 0; i < 200 && !std::filesystem::exists(paths.socket("mgd")); ++i) {
+        std::this_thread::sleep_for(10ms);
+    }
+    {
+        ipc::SyncClient client(paths.socket("mgd"), "mgd");
+        auto refused = client.call("guarded");
+        CHECK(refused.status == ipc::Reply::Status::rpc_error);
+        CHECK(refused.error_message == "permission denied");
+        CHECK(client.call("ping").ok());
+    }
+    boost::asio::post(daemon.io(), [&] { daemon.stop(); });
+    runner.join();
+    CHECK(ran == 0);
+}

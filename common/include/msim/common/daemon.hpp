@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,9 @@ class Daemon {
     // For RPCs whose meaning depends on who asks (mgd's CLI sessions): the handler also gets the connection.
     using SessionRpcHandler =
         std::function<void(ipc::Connection&, const pugi::xml_node& request, ipc::Responder)>;
+    // Runs before every RPC that arrives on a connection (mgd: who may run what); a message refuses the RPC
+    // with that message.
+    using RequestGate = std::function<std::optional<std::string>(ipc::Connection&, const pugi::xml_node&)>;
     // What the owning daemon of a configuration subtree does with a commit's changes (see config_hooks).
     using ConfigHook = std::function<void(const pugi::xml_node& changes, ipc::Responder)>;
 
@@ -49,6 +53,7 @@ class Daemon {
     void register_rpc(const std::string& rpc_name, RpcHandler handler);
     void register_session_rpc(const std::string& rpc_name, SessionRpcHandler handler);
     void on_notification(NotificationHandler handler) { notification_handler_ = std::move(handler); }
+    void on_request(RequestGate gate) { request_gate_ = std::move(gate); }
     // Runs when a connection accepted by this daemon closes (a CLI leaving, a peer dying).
     void on_connection_closed(std::function<void(ipc::Connection&)> handler) {
         closed_handler_ = std::move(handler);
@@ -98,6 +103,7 @@ class Daemon {
     ConfigHook validate_hook_;
     ConfigHook apply_hook_;
     NotificationHandler notification_handler_;
+    RequestGate request_gate_;
     std::unique_ptr<ipc::Server> server_;
     std::map<std::string, std::shared_ptr<ipc::Connection>> peers_;
     bool stopping_ = false;

@@ -5,6 +5,7 @@
 // locks and databases live in mgd.
 #pragma once
 
+#include <ctime>
 #include <deque>
 #include <iosfwd>
 #include <memory>
@@ -42,21 +43,51 @@ class Cli {
 
     std::string prompt() const;
     bool in_configuration_mode() const { return in_config_; }
-    // `?` listing for the text before the cursor (operational tree or mgd's schema completions).
+    // `?` listing for the text before the cursor (operational tree or mgd's schema completions), filtered
+    // by what the user's class may run.
     std::vector<Completion> completions_for(const std::string& text);
+    // What `?` prints for the text before it: the listing (or `No valid completions`), and in configuration
+    // mode the banner that Junos puts again before the prompt.
+    std::string help_text(const std::string& text);
+    // `[edit …]`, preceded by the commit-confirmed reminder while one waits.
+    std::string banner() const;
+    bool complete_on_space() const { return complete_on_space_; }
+    // Text to the terminal through the ---(more)--- pager.
+    void print_paged(const std::string& text) { page(text); }
+    // Called while readline waits for a key: shows broadcast messages at once and notices that mgd ended
+    // the session (request system logout). Returns true when the session is over.
+    bool poll_events();
+
+    // A user's command history, kept across sessions (var/tmp/.cli-history-USER): time and command.
+    struct HistoryEntry {
+        std::time_t when = 0;
+        std::string command;
+    };
+    std::vector<HistoryEntry> read_history() const;
+    void trim_history() const;
 
   private:
-    bool execute_operational(const std::string& line);
+    bool execute_operational(const std::string& line, size_t column = 0);
     bool execute_configuration(const std::string& line);
-    bool run_local(const OpCommand& cmd, const std::vector<std::string>& args);
+    bool run_local(const OpCommand& cmd, const std::vector<std::string>& args, const std::string& command);
+    bool local_listing(const OpCommand& cmd, const std::vector<std::string>& args, const std::string& command,
+                       std::string& text);
+    bool argument_error(const std::string& command, size_t word, const std::string& message);
+    std::string xml_reply(const pugi::xml_node& reply) const;
+    std::vector<Completion> configuration_completions(const std::string& line);
+    size_t bad_statement_word(const std::vector<std::string>& path);
     ipc::Reply run_streaming(const OpCommand& cmd, const pugi::xml_node& request, const PipedCommand& piped);
     void emit(const std::string& text, const PipedCommand& piped);
     void page(const std::string& text);
-    void caret(const std::string& line, size_t offset);
+    // A `^` under column `offset` of the text being run, which starts at column `base_column_` of the line
+    // typed (`run CMD` runs the text after `run`). Batch mode echoes the line typed first.
+    void caret(size_t offset);
+    bool permitted(const OpCommand& cmd) const;
+    void record_history(const std::string& line);
+    void print_timestamp();
     std::optional<std::string> next_input_line();
     bool ask(const std::string& question, bool default_yes);
     void show_notifications();
-    void save_history();
     void note_confirmed_deadline(const pugi::xml_node& results);
     std::string confirmed_reminder() const;
 
@@ -77,7 +108,16 @@ class Cli {
     std::deque<std::string> notifications_;
     int screen_length_ = 24;
     int screen_width_ = 80;
-    std::vector<std::pair<std::string, std::string>> history_;  // time, command
+    bool complete_on_space_ = true;
+    std::optional<std::string> timestamp_format_;  // `set cli timestamp`: a strftime format
+    std::string typed_;                            // the line being run, as typed
+    size_t base_column_ = 0;
+    // How the last command ended, for the blank line Junos prints after a command: none after a parse
+    // error in operational mode, none after a `Possible completions:` listing.
+    bool last_parse_error_ = false;
+    bool last_listing_ = false;
+    bool session_ended_ = false;
+    bool run_from_configuration_ = false;
 };
 
 // The `Possible completions:` listing in Junos columns.

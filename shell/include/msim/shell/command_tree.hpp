@@ -38,6 +38,7 @@ struct OpCommand {
     bool takes_args = false;
     bool args_required = false;
     std::string args_help;
+    std::string args_description;  // the help printed beside `args_help` in a `?` listing
     std::function<std::string(pugi::xml_node request, const std::vector<std::string>& args)> fill;
     std::string local;  // a command the CLI runs itself: "configure", "exit", "set-cli", ...
     bool enter_is_valid = true;
@@ -63,14 +64,18 @@ struct MatchResult {
 
 class CommandTree {
   public:
+    // Which commands the user may run; the others do not exist for them (an unknown command, not listed by
+    // `?`), as on Junos, where a class's permissions hide the commands it lacks. Empty: every command.
+    using Visible = std::function<bool(const OpCommand&)>;
+
     // Intermediate keywords get their help from `describe` ({"show"} -> "Show system information").
     void describe(const std::vector<std::string>& words, std::string help);
     void add(OpCommand command);
-    MatchResult match(const std::vector<std::string>& words) const;
+    MatchResult match(const std::vector<std::string>& words, const Visible& visible = {}) const;
     // The completions after `words` (for `?`), sorted as Junos lists them; `partial` is the word being
     // typed (possibly empty).
-    std::vector<Completion> completions(const std::vector<std::string>& words,
-                                        const std::string& partial) const;
+    std::vector<Completion> completions(const std::vector<std::string>& words, const std::string& partial,
+                                        const Visible& visible = {}) const;
 
   private:
     struct Node {
@@ -79,6 +84,7 @@ class CommandTree {
         std::unique_ptr<OpCommand> command;
         std::vector<std::unique_ptr<Node>> children;
         Node* child(const std::string& w, bool create);
+        bool visible(const Visible& v) const;
     };
     Node root_;
 };

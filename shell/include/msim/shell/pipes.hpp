@@ -12,6 +12,7 @@ namespace msim::shell {
 struct Pipe {
     std::string name;  // full name after prefix expansion
     std::vector<std::string> args;
+    std::string target;  // `| save`: the file written (args[0] resolved on the router's disk); "" = args[0]
 };
 
 struct PipedCommand {
@@ -36,5 +37,9 @@ std::string apply_text_pipes(const std::string& text, const std::vector<Pipe>& p
 
 // The `| ?` listing.
 std::vector<std::pair<std::string, std::string>> pipe_help();
+// The `?` listing inside a pipe: `words` are the complete words after the last '|', `partial` the word
+// being typed (pipe names, then what each pipe takes: `display` its formats, `match` a pattern, …).
+std::vector<std::pair<std::string, std::string>> pipe_completions(const std::vector<std::string>& words,
+                                                                  const std::string& partial);
 
 }  // namespace msim::shell

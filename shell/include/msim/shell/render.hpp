@@ -10,5 +10,7 @@ namespace msim::shell {
 std::string render_software_information(const pugi::xml_node& reply);
 // show system users (<system-users-information>)
 std::string render_system_users(const pugi::xml_node& reply);
+// show system uptime (<system-uptime-information>)
+std::string render_system_uptime(const pugi::xml_node& reply);
 
 }  // namespace msim::shell
