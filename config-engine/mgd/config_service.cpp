@@ -1210,7 +1210,7 @@ void ConfigService::finish_commit(CliSession* s, CommitRequest request, std::sha
     const auto t0 = Clock::now();
     config::CommitRecord record;
     record.user = s ? s->user : "root";
-    record.time = std::time(nullptr);
+    record.time = std::chrono::system_clock::to_time_t(daemon_.clock().now());  // the router's clock
     record.client = s ? "cli" : "other";
     record.comment = request.comment;
     if (request.confirmed_minutes) {
