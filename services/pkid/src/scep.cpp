@@ -145,7 +145,12 @@ ScepResult exchange(const ScepEnrollment& e, const KeyPair& key, const Certifica
         answer = http_exchange(operation_url(e.url, "PKIOperation", scep::base64_encode(message)), nullptr,
                                {}, e.limits);
     }
-    return scep_read_cert_rep(view(answer.body), e.ca_certificates, key, signer, transaction_id, nonce);
+    ScepResult result =
+        scep_read_cert_rep(view(answer.body), e.ca_certificates, key, &signer, transaction_id, nonce);
+    // PKCSReq and CertPoll are answered with our certificate, nothing else
+    if (result.status == ScepStatus::success && !result.certificate)
+        throw PkiError(ErrorCode::key_mismatch, "the SCEP CertRep holds no certificate for our key");
+    return result;
 }
 
 }  // namespace
@@ -221,7 +226,7 @@ const Certificate& scep_recipient(const std::vector<Certificate>& ca_certificate
 }
 
 ScepResult scep_read_cert_rep(ByteView answer, const std::vector<Certificate>& ca_certificates,
-                              const KeyPair& key, const Certificate& signer,
+                              const KeyPair& key, const Certificate* signer,
                               const std::string& transaction_id, const std::string& sender_nonce) {
     const scep::AttributeNids& o = scep::attribute_nids();
     // CertRep: signed by the CA/RA we know, with our transaction and nonce
@@ -280,7 +285,8 @@ ScepResult scep_read_cert_rep(ByteView answer, const std::vector<Certificate>& c
     }
     load_legacy_provider();
     BioPtr plain = detail::output_bio();
-    if (PKCS7_decrypt(enveloped.get(), key.native(), signer.native(), plain.get(), PKCS7_BINARY) != 1)
+    if (PKCS7_decrypt(enveloped.get(), key.native(), signer != nullptr ? signer->native() : nullptr,
+                      plain.get(), PKCS7_BINARY) != 1)
         throw PkiError(ErrorCode::crypto_error,
                        "cannot decrypt the SCEP CertRep: " + detail::take_openssl_errors());
     const std::string degenerate = detail::bio_contents(plain.get());
@@ -291,6 +297,11 @@ ScepResult scep_read_cert_rep(ByteView answer, const std::vector<Certificate>& c
             result.certificate = c;
             return result;
         }
+    }
+    if (!bundle.crls.empty()) {
+        result.status = ScepStatus::success;
+        result.crls = bundle.crls;
+        return result;
     }
     throw PkiError(ErrorCode::key_mismatch, "the SCEP CertRep holds no certificate for our key");
 }
