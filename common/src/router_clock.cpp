@@ -105,8 +105,9 @@ std::optional<RouterClock::time_point> parse_junos_date(std::string_view text) {
             return std::nullopt;
         second = digits(13, 2);
     }
-    if (year < 1970 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 ||
-        minute < 0 || minute > 59 || second < 0 || second > 59)
+    // (a time_point holds nanoseconds: up to the year 2262; the router's clock stays well inside)
+    if (year < 1970 || year > 2200 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 ||
+        hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59)
         return std::nullopt;
     tm.tm_year = year - 1900;
     tm.tm_mon = month - 1;

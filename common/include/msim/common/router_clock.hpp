@@ -45,7 +45,8 @@ class RouterClock {
 };
 
 // The argument of `set date`: YYYYMMDDhhmm or YYYYMMDDhhmm.ss, in the router's local time zone (as Junos,
-// which hands it to date(1)). nullopt when it is not such a date or names no real time (month 13, Feb 30).
+// which hands it to date(1)), years 1970..2200. nullopt when it is not such a date or names no real time
+// (month 13, Feb 30).
 std::optional<RouterClock::time_point> parse_junos_date(std::string_view text);
 
 // date(1)'s default output, "Tue Dec  5 10:30:00 UTC 2017", in local time: what `set date` prints.
