@@ -36,7 +36,9 @@ void RouterClock::refresh() const {
             char* end = nullptr;
             errno = 0;
             const long long v = std::strtoll(buf, &end, 10);
-            if (errno == 0 && end != buf)
+            // a hand-edited file beyond ±200 years would overflow the time points: ignored
+            constexpr long long limit = 200LL * 366 * 24 * 3600 * 1000000000LL;
+            if (errno == 0 && end != buf && v > -limit && v < limit)
                 offset = std::chrono::nanoseconds(v);
         }
     }
