@@ -38,8 +38,10 @@ std::string_view daemon_description(std::string_view daemon) {
 Daemon::Daemon(std::string name, RouterPaths paths)
     : name_(std::move(name)),
       paths_(std::move(paths)),
+      clock_(paths_.clock_offset_file()),
       log_(paths_.messages_log(), paths_.router, name_),
       signals_(io_, SIGTERM, SIGINT) {
+    log_.set_time_source([this] { return clock_.now(); });
     register_rpc("ping", [this](const pugi::xml_node&, ipc::Responder r) {
         pugi::xml_document doc;
         auto pong = doc.append_child("pong");

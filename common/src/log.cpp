@@ -25,7 +25,11 @@ Logger::~Logger() {
 }
 
 std::string Logger::timestamp() {
-    std::time_t now = std::time(nullptr);
+    return timestamp(std::chrono::system_clock::now());
+}
+
+std::string Logger::timestamp(std::chrono::system_clock::time_point t) {
+    std::time_t now = std::chrono::system_clock::to_time_t(t);
     std::tm tm{};
     ::localtime_r(&now, &tm);
     char buf[32];
@@ -34,7 +38,8 @@ std::string Logger::timestamp() {
 }
 
 void Logger::log(std::string_view message) {
-    std::string line = timestamp() + " " + host_ + " " + tag_ + ": ";
+    std::string line =
+        (time_source_ ? timestamp(time_source_()) : timestamp()) + " " + host_ + " " + tag_ + ": ";
     line.append(message);
     line.push_back('\n');
     if (fd_ >= 0) {

@@ -261,7 +261,7 @@ bool ConfigService::check_full(CliSession& s, CommitWork& work, Done& done) {
 
 bool ConfigService::stage_write(CommitWork& work, config::CommitRecord record, const Node& tree) {
     const auto t = Clock::now();
-    record.time = std::time(nullptr);
+    record.time = std::chrono::system_clock::to_time_t(daemon_.clock().now());  // the router's clock
     config::PrintOptions opts;
     opts.header = true;
     opts.last_changed = config::RollbackStore::format_time(record.time);

@@ -732,6 +732,30 @@ void Mgd::register_file_rpcs() {
         }
         reply_output(r, "directory-list", out);
     });
+    // set date YYYYMMDDhhmm[.ss]: moves the router's clock (RouterClock: an offset in var/db/clock-offset
+    // that every daemon of the router applies); the host's clock is never touched. Junos prints the new
+    // date as date(1) does. Like Junos' maintenance permission, it is for super-users only.
+    daemon_.register_session_rpc(
+        "set-date", [this](ipc::Connection& conn, const pugi::xml_node& request, ipc::Responder r) {
+            if (const CliSession* s = config_->session_of(conn); s && s->user_class != "super-user") {
+                r.error("permission denied: class " + s->user_class + " may not set the date");
+                return;
+            }
+            const std::string text = request.child_value("date-time");
+            const auto t = parse_junos_date(text);
+            if (!t) {
+                r.error("date: illegal time format: " + text + " (expecting YYYYMMDDhhmm[.ss])");
+                return;
+            }
+            try {
+                daemon_.clock().set(*t);
+            } catch (const std::exception& e) {
+                r.error(std::string("could not set the date: ") + e.what());
+                return;
+            }
+            daemon_.log().log("date set to " + date_text(*t));
+            reply_output(r, "set-date-information", date_text(daemon_.clock().now()) + "\n");
+        });
     daemon_.register_rpc("get-system-uptime-information", [this](const pugi::xml_node&, ipc::Responder r) {
         with_uptime([this, r](std::time_t now, long up, long mgd_up) mutable {
             pugi::xml_document doc;
@@ -756,7 +780,7 @@ void Mgd::register_file_rpcs() {
 
 // The router's boot time is init's start, its protocols' mgd's start (init knows both).
 void Mgd::with_uptime(std::function<void(std::time_t now, long up, long mgd_up)> done) {
-    daemon_.call_peer("init", "get-process-status", 2000ms, [done = std::move(done)](ipc::Reply reply) {
+    daemon_.call_peer("init", "get-process-status", 2000ms, [this, done = std::move(done)](ipc::Reply reply) {
         long up = 0, mgd_up = 0;
         if (reply.ok()) {
             auto info = reply.root().child("process-status-information");
@@ -766,7 +790,7 @@ void Mgd::with_uptime(std::function<void(std::time_t now, long up, long mgd_up)>
                     mgd_up = p.child("uptime-seconds").text().as_llong();
             }
         }
-        done(std::time(nullptr), up, mgd_up);
+        done(std::chrono::system_clock::to_time_t(daemon_.clock().now()), up, mgd_up);  // the router's clock
     });
 }
 

@@ -84,6 +84,14 @@ fs::path msim_exe() {
     return fs::read_symlink("/proc/self/exe");
 }
 
+// msim-ca, the lab CA, is installed (and built) beside msim.
+fs::path msim_ca_exe() {
+    return msim_exe().parent_path() / "msim-ca";
+}
+fs::path ca_dir(const std::string& name) {
+    return msim_home() / name;
+}
+
 // ---- child processes ----
 
 // Starts argv[0] (searched in PATH) with stdin from /dev/null and stdout+stderr into `output` (or
@@ -328,6 +336,8 @@ std::vector<int> allocate_ports(size_t count) {
 // Stops the routers, removes the hosts' devices and namespaces, then the state file. Each step goes on
 // when something is already gone, so this cleans a partial `up` and is harmless twice.
 void teardown(const LabState& s) {
+    for (const auto& c : s.cas)
+        run({msim_ca_exe().string(), "stop", "--dir", ca_dir(c.name).string()});
     if (!s.routers.empty()) {
         std::printf("Stopping routers %s\n",
                     [&] {
@@ -463,6 +473,36 @@ int lab_up(const std::string& file) {
             std::printf("Creating host %s (%s on %s)\n", h.name.c_str(), h.address.c_str(),
                         h.interface.c_str());
             create_host(h);
+        }
+        // The lab's CAs: a fresh CA each time the lab comes up (so the routers' certificates and the CA's
+        // state belong together), serving on the host's loopback before any router asks for it.
+        for (const auto& c : lab.cas) {
+            check_interrupted();
+            std::printf("Starting CA %s (http://127.0.0.1:%d/scep)\n", c.name.c_str(), c.port);
+            std::fflush(stdout);
+            const std::string dir = ca_dir(c.name).string();
+            const std::string url = "http://127.0.0.1:" + std::to_string(c.port);
+            std::vector<std::string> init{msim_ca_exe().string(),
+                                          "init",
+                                          "--dir",
+                                          dir,
+                                          "--force",
+                                          "--approval",
+                                          c.approval,
+                                          "--validity-days",
+                                          std::to_string(c.validity_days),
+                                          "--crl-url",
+                                          url + "/ca.crl"};
+            if (!c.subject.empty())
+                init.insert(init.end(), {"--subject", c.subject});
+            if (!c.challenge_password.empty())
+                init.insert(init.end(), {"--challenge-password", c.challenge_password});
+            RunResult r = run(init);
+            if (r.status == 0)
+                r = run({msim_ca_exe().string(), "start", "--dir", dir, "--listen",
+                         "127.0.0.1:" + std::to_string(c.port)});
+            if (r.status != 0)
+                throw LabFailure("ca " + c.name + " did not start:\n" + indent(r.output));
         }
         std::map<std::string, fs::path> start_logs, config_logs;
         for (const auto& r : lab.routers) {
@@ -684,6 +724,11 @@ int lab_status(const std::optional<std::string>& which) {
         }
         nodes.push_back({h.name, "host", present ? "present" : "absent", detail});
     }
+    for (const auto& c : s.cas) {
+        const auto r = run({msim_ca_exe().string(), "status", "--dir", ca_dir(c.name).string()});
+        nodes.push_back({c.name, "ca", r.status == 0 ? "running" : "stopped",
+                         "http://127.0.0.1:" + std::to_string(c.port) + "/scep"});
+    }
     print_table(nodes);
     std::printf("\n");
     std::vector<std::vector<std::string>> links{{"Link", "Wire", "State", "Ends"}};
@@ -720,6 +765,21 @@ int lab_console(const std::optional<std::string>& which, const std::string& node
         if (commands)
             args = {"-c", *commands};
         return exec_cli(router_paths(node), args);
+    }
+    if (s.ca(node)) {
+        // msim-ca's commands on the CA's directory: `-c 'approve 3'`, `-c 'revoke 02'`; `list` without -c.
+        std::vector<std::string> args{msim_ca_exe().string()};
+        std::istringstream words(commands ? *commands : "list");
+        for (std::string w; words >> w;)
+            args.push_back(w);
+        args.insert(args.end(), {"--dir", ca_dir(node).string()});
+        std::vector<char*> argv;
+        for (auto& a : args)
+            argv.push_back(a.data());
+        argv.push_back(nullptr);
+        ::execv(argv[0], argv.data());
+        std::fprintf(stderr, "msim lab: cannot run %s: %s\n", argv[0], std::strerror(errno));
+        return 1;
     }
     if (!s.host(node)) {
         std::fprintf(stderr, "msim lab: lab %s has no node %s\n", s.name.c_str(), node.c_str());

@@ -158,6 +158,41 @@ void parse_router(Checker& c, Router& r, std::map<std::string, YAML::Node>& k) {
     }
 }
 
+// kind: ca — msim-ca on 127.0.0.1:<port>.
+void parse_ca(Checker& c, LabCa& ca, std::map<std::string, YAML::Node>& k) {
+    auto number = [&](const char* key, long low, long high) -> std::optional<long> {
+        auto it = k.find(key);
+        if (it == k.end())
+            return std::nullopt;
+        auto v = c.scalar(it->second, key);
+        if (!v)
+            return std::nullopt;
+        if (v->empty() || v->size() > 6 || v->find_first_not_of("0123456789") != std::string::npos ||
+            std::stol(*v) < low || std::stol(*v) > high) {
+            c.problem(it->second, "ca " + ca.name + ": " + key + " must be a number from " +
+                                      std::to_string(low) + " to " + std::to_string(high));
+            return std::nullopt;
+        }
+        return std::stol(*v);
+    };
+    if (k.find("port") == k.end())
+        c.problem(ca.line, "ca " + ca.name + " has no port (e.g. port: 8480; it serves on 127.0.0.1)");
+    else if (auto p = number("port", 1024, 65535))
+        ca.port = static_cast<int>(*p);
+    if (auto d = number("validity-days", 1, 36500))
+        ca.validity_days = static_cast<unsigned>(*d);
+    for (auto [key, field] :
+         {std::pair{"subject", &ca.subject}, std::pair{"challenge-password", &ca.challenge_password},
+          std::pair{"approval", &ca.approval}}) {
+        if (auto it = k.find(key); it != k.end()) {
+            if (auto v = c.scalar(it->second, key))
+                *field = *v;
+        }
+    }
+    if (ca.approval != "auto" && ca.approval != "manual")
+        c.problem(ca.line, "ca " + ca.name + ": approval is auto or manual");
+}
+
 void parse_host(Checker& c, Host& h, std::map<std::string, YAML::Node>& k) {
     // The host's address and netmask, once the address is known to be good (the gateway is checked
     // against them).
@@ -279,6 +314,11 @@ void parse_links(Checker& c, LabFile& lab, const YAML::Node& links) {
                                   "' is not a Linux interface name (1-15 characters, no '/', ':' or blanks)");
                     good = false;
                 }
+            } else if (std::any_of(lab.cas.begin(), lab.cas.end(),
+                                   [&](const LabCa& ca) { return ca.name == end.node; })) {
+                c.problem(e, "ca " + end.node + " takes no link (it serves on the host's loopback)");
+                good = false;
+                continue;
             } else {
                 c.problem(e, "unknown node '" + end.node + "' in endpoint '" + *text + "'");
                 good = false;
@@ -407,7 +447,7 @@ LabFile parse_lab(const std::string& text, const std::string& origin) {
             links = l->second;
     }
     if (!nodes.IsNull() && !nodes.IsMap()) {
-        c.problem(nodes, "nodes must be a map of node name to { kind: router | host, ... }");
+        c.problem(nodes, "nodes must be a map of node name to { kind: router | host | ca, ... }");
     } else if (!nodes.IsNull()) {
         std::map<std::string, int> seen;
         for (auto it = nodes.begin(); it != nodes.end(); ++it) {
@@ -450,16 +490,33 @@ LabFile parse_lab(const std::string& text, const std::string& origin) {
                 h.line = line;
                 parse_host(c, h, k);
                 lab.hosts.push_back(std::move(h));
+            } else if (kind == "ca") {
+                auto k =
+                    c.keys(it->second,
+                           {"kind", "port", "subject", "challenge-password", "approval", "validity-days"},
+                           "in ca " + *name);
+                LabCa ca;
+                ca.name = *name;
+                ca.line = line;
+                parse_ca(c, ca, k);
+                lab.cas.push_back(std::move(ca));
             } else {
                 c.problem(kind.empty() ? line : Checker::line_of(it->second["kind"]),
                           "node " + *name +
                               (kind.empty() ? " has no kind" : " has unknown kind '" + kind + "'") +
-                              " (expected kind: router or kind: host)");
+                              " (expected kind: router, host or ca)");
             }
         }
     }
     if (!links.IsNull())
         parse_links(c, lab, links);
+    for (const auto& a : lab.cas) {
+        for (const auto& b : lab.cas) {
+            if (&a < &b && a.port == b.port && a.port != 0)
+                c.problem(b.line,
+                          "ca " + b.name + ": port " + std::to_string(b.port) + " is ca " + a.name + "'s");
+        }
+    }
     for (auto& h : lab.hosts) {
         for (const auto& l : lab.links) {
             for (const auto& e : l.endpoints) {
@@ -506,6 +563,14 @@ const LabState::HostState* LabState::host(std::string_view n) const {
     return nullptr;
 }
 
+const LabState::CaState* LabState::ca(std::string_view n) const {
+    for (const auto& c : cas) {
+        if (c.name == n)
+            return &c;
+    }
+    return nullptr;
+}
+
 bool LabState::has_router(std::string_view n) const {
     return std::find(routers.begin(), routers.end(), n) != routers.end();
 }
@@ -528,6 +593,8 @@ LabState plan_state(const LabFile& lab, const std::vector<int>& ports) {
         s.routers.push_back(r.name);
     for (const auto& h : lab.hosts)
         s.hosts.push_back({h.name, h.interface, h.address, h.gateway});
+    for (const auto& c : lab.cas)
+        s.cas.push_back({c.name, c.port});
     size_t next = 0;
     for (const auto& l : lab.links) {
         LabState::LinkState ls;
@@ -561,6 +628,12 @@ std::string state_text(const LabState& s) {
             << YAML::Key << "gateway" << YAML::Value << h.gateway << YAML::EndMap;
     }
     out << YAML::EndSeq;
+    out << YAML::Key << "cas" << YAML::Value << YAML::BeginSeq;
+    for (const auto& c : s.cas) {
+        out << YAML::Flow << YAML::BeginMap << YAML::Key << "name" << YAML::Value << c.name << YAML::Key
+            << "port" << YAML::Value << c.port << YAML::EndMap;
+    }
+    out << YAML::EndSeq;
     out << YAML::Key << "links" << YAML::Value << YAML::BeginSeq;
     for (const auto& l : s.links) {
         out << YAML::Flow << YAML::BeginMap << YAML::Key << "endpoints" << YAML::Value << YAML::Flow
@@ -590,6 +663,8 @@ LabState parse_state(const std::string& text, const std::string& origin) {
             s.hosts.push_back({h["name"].as<std::string>(), h["interface"].as<std::string>(""),
                                h["address"].as<std::string>(""), h["gateway"].as<std::string>("")});
         }
+        for (const auto& c : root["cas"])
+            s.cas.push_back({c["name"].as<std::string>(), c["port"].as<int>(0)});
         for (const auto& l : root["links"]) {
             LabState::LinkState ls;
             for (size_t i = 0; i < 2; ++i) {

@@ -1,5 +1,7 @@
 #include "msim/launcher/supervisor.hpp"
 
+#include "msim/common/router_clock.hpp"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/wait.h>
@@ -35,6 +37,9 @@ Supervisor::Supervisor(RouterPaths paths, std::filesystem::path libexec_dir, Res
       child_signals_(io_, SIGCHLD),
       stop_signals_(io_, SIGTERM, SIGINT),
       kill_timer_(io_) {
+    // init's lines in var/log/messages carry the router's time (`set date`), as the daemons' do.
+    log_.set_time_source(
+        [clock = std::make_shared<RouterClock>(paths_.clock_offset_file())] { return clock->now(); });
     for (auto name : router_daemons) {
         Child c;
         c.name = std::string(name);

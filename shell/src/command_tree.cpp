@@ -309,6 +309,14 @@ CommandTree make_operational_tree() {
               "Show time since the system rebooted and protocols started",
               "get-system-uptime-information",
               render_system_uptime});
+    // set date YYYYMMDDhhmm[.ss]: mgd moves the router's clock (every daemon's wall time) and answers with
+    // the new date as Junos prints it.
+    OpCommand set_date{{"set", "date"}, "Set system date and time", "set-date", render_output};
+    set_date.takes_args = true;
+    set_date.args_required = true;
+    set_date.args_help = "<date-time>";
+    set_date.fill = one_arg("date-time", true);
+    tree.add(set_date);
     OpCommand show_log{{"show", "log"}, "Show contents of log file", "get-log", render_output};
     show_log.takes_args = true;
     show_log.args_required = true;

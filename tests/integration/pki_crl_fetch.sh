@@ -4,7 +4,10 @@
 # `request security pki local-certificate verify` (pkid's validation with the CA profile's revocation
 # settings) must find a good certificate good and a revoked one revoked through the certificate's CDP, the
 # profile's `crl url` over HTTP (PEM) and over LDAP (DER, certificateRevocationList;binary); fail closed
-# when no CRL can be downloaded, and fail open with `disable on-download-failure`.
+# when no CRL can be downloaded, and fail open with `disable on-download-failure`. A `crl url … password`
+# is sent: HTTP Basic authentication (lighttpd's mod_auth, the user from the URL) and an LDAP simple bind as
+# the entry that holds the CRL (slapd lets only that entry read its CRL); without it both fail closed, and
+# the password is never logged.
 if [ -z "${MSIM_PKI_NETNS:-}" ]; then
     exec env MSIM_PKI_NETNS=1 unshare -n -- bash "$0" "$@"
 fi
@@ -60,6 +63,9 @@ openssl crl -in "$T/ca.pem" -noout -text 2>/dev/null | grep -q "Serial Number: 1
     && pass "the CA's CRL revokes serial 1002 (bad)" || fail "the CRL does not revoke bad"
 cp "$T/ca.der" "$SRV/www/cdp.crl"
 cp "$T/ca.pem" "$SRV/www/ca.pem"
+mkdir -p "$SRV/www/protected"
+cp "$T/ca.pem" "$SRV/www/protected/ca.pem"
+printf 'fetcher:crl-pass-1\n' >"$SRV/users"
 
 out=$(cli -c 'request security pki ca-certificate load ca-profile lab filename ca.crt; yes'); rc=$?
 expect_status "the CA certificate loads" 0 "$rc"
@@ -76,6 +82,10 @@ server.port = 8080
 server.pid-file = "$SRV/lighttpd.pid"
 server.errorlog = "$SRV/lighttpd.error"
 mimetype.assign = ( ".crl" => "application/pkix-crl", ".pem" => "application/x-pem-file" )
+server.modules += ( "mod_auth", "mod_authn_file" )
+auth.backend = "plain"
+auth.backend.plain.userfile = "$SRV/users"
+auth.require = ( "/protected/" => ( "method" => "basic", "realm" => "crl", "require" => "valid-user" ) )
 CONF
 lighttpd -f "$SRV/lighttpd.conf" >/dev/null 2>&1 || fail "lighttpd did not start"
 wait_for 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/8080" && pass "lighttpd serves on 127.0.0.1:8080" \
@@ -101,6 +111,21 @@ out=$(verify bad); rc=$?
 expect_status "crl url over HTTP: bad fails" 1 "$rc"
 expect_contains "crl url over HTTP: bad is revoked" "$out" "revoked"
 
+# 2b. A crl url that needs a password (HTTP Basic): refused without it, used with it.
+out=$(cli -c 'configure; delete security pki ca-profile lab revocation-check crl url; set security pki ca-profile lab revocation-check crl url http://fetcher@127.0.0.1:8080/protected/ca.pem; commit'); rc=$?
+expect_status "a protected crl url commits" 0 "$rc"
+out=$(verify good); rc=$?
+expect_status "HTTP without the password: fails closed" 1 "$rc"
+expect_contains "the download failed (401)" "$out" "CRL download failed"
+out=$(cli -c 'configure; set security pki ca-profile lab revocation-check crl url http://fetcher@127.0.0.1:8080/protected/ca.pem password crl-pass-1; commit'); rc=$?
+expect_status "crl url … password commits" 0 "$rc"
+out=$(verify good); rc=$?
+expect_status "HTTP Basic with the password: good verifies" 0 "$rc"
+out=$(verify bad); rc=$?
+expect_contains "HTTP Basic with the password: bad is revoked" "$out" "revoked"
+out=$(cli -c 'show configuration security pki')
+expect_not_contains "the password is shown as a \$9\$ secret" "$out" "crl-pass-1"
+
 # 3. The profile's crl url over LDAP, with the HTTP server stopped so nothing else can answer.
 kill "$(cat "$SRV/lighttpd.pid")" 2>/dev/null
 wait_for 5 bash -c '! exec 3<>/dev/tcp/127.0.0.1/8080' || fail "lighttpd did not stop"
@@ -114,6 +139,10 @@ suffix "dc=msim,dc=test"
 rootdn "cn=admin,dc=msim,dc=test"
 rootpw secret
 directory $SRV/ldap
+# cn=protected's CRL is for that entry itself (a simple bind with its password) and no one else
+access to dn.base="cn=protected,dc=msim,dc=test" attrs=userPassword by anonymous auth by * none
+access to dn.base="cn=protected,dc=msim,dc=test" attrs=certificateRevocationList by self read by * none
+access to * by * read
 CONF
 slapd -f "$SRV/slapd.conf" -h ldap://127.0.0.1:3890/ >"$SRV/slapd.log" 2>&1 || fail "slapd did not start"
 wait_for 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/3890" && pass "slapd serves on 127.0.0.1:3890" \
@@ -129,6 +158,13 @@ dn: cn=labca,dc=msim,dc=test
 objectClass: cRLDistributionPoint
 cn: labca
 certificateRevocationList;binary:< file://$T/ca.der
+
+dn: cn=protected,dc=msim,dc=test
+objectClass: cRLDistributionPoint
+objectClass: simpleSecurityObject
+cn: protected
+userPassword: crl-pass-2
+certificateRevocationList;binary:< file://$T/ca.der
 LDIF
 ldapadd -x -H ldap://127.0.0.1:3890 -D cn=admin,dc=msim,dc=test -w secret -f "$SRV/crl.ldif" >"$SRV/ldapadd.log" 2>&1 \
     && pass "the CRL is published in slapd" || { fail "ldapadd failed"; cat "$SRV/ldapadd.log"; }
@@ -142,6 +178,22 @@ expect_contains "LDAP: good says so" "$out" "verification success"
 out=$(verify bad); rc=$?
 expect_status "LDAP: bad fails" 1 "$rc"
 expect_contains "LDAP: bad is revoked" "$out" "revoked"
+
+# 3b. LDAP with a password: a simple bind as the entry the URL names.
+out=$(cli -c 'configure; delete security pki ca-profile lab revocation-check crl url; set security pki ca-profile lab revocation-check crl url "ldap://127.0.0.1:3890/cn=protected,dc=msim,dc=test?certificateRevocationList"; commit'); rc=$?
+expect_status "a protected LDAP crl url commits" 0 "$rc"
+out=$(verify good); rc=$?
+expect_status "LDAP without the password: fails closed (anonymous reads no CRL)" 1 "$rc"
+expect_contains "the download failed" "$out" "CRL download failed"
+out=$(cli -c 'configure; set security pki ca-profile lab revocation-check crl url "ldap://127.0.0.1:3890/cn=protected,dc=msim,dc=test?certificateRevocationList" password crl-pass-2; commit'); rc=$?
+expect_status "crl url … password (LDAP) commits" 0 "$rc"
+out=$(verify good); rc=$?
+expect_status "LDAP bind with the password: good verifies" 0 "$rc"
+out=$(verify bad); rc=$?
+expect_contains "LDAP bind with the password: bad is revoked" "$out" "revoked"
+logs=$(cat "$R"/var/log/* 2>/dev/null)
+expect_not_contains "no log holds the LDAP password" "$logs" "crl-pass-2"
+expect_not_contains "nor the HTTP one" "$logs" "crl-pass-1"
 
 # 4. Nothing answers (HTTP URL and CDP both down): fail closed, then fail open when configured.
 out=$(cli -c 'configure; delete security pki ca-profile lab revocation-check crl url; set security pki ca-profile lab revocation-check crl url http://127.0.0.1:8080/ca.pem; commit'); rc=$?

@@ -214,7 +214,9 @@ std::string render_certificate(const CertificateInfo& info, CertificateRole role
         out += "\n";
     }
     if (role == CertificateRole::local) {
-        out += "  Auto-re-enrollment:\n    Status: Disabled\n    Next trigger time: Disabled\n";
+        out += std::string("  Auto-re-enrollment:\n    Status: ") +
+               (info.auto_reenrollment ? "Enabled" : "Disabled") +
+               "\n    Next trigger time: " + info.next_trigger_text + "\n";
     }
     return out;
 }

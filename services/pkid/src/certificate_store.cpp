@@ -85,6 +85,49 @@ CertificateStore::CertificateStore(std::filesystem::path root) : root_(std::move
         }
     }
     ::chmod((root_ / "keys").c_str(), 0700);
+    complete_replacements();
+}
+
+// A replace_local_certificate cut short: local/<id>.crt.next is written first, keys/<id>.key.next second
+// (the commit point: both new files are complete), then the key is renamed, then the certificate. So a
+// pending certificate with a pending key goes forward; one without a pending key goes forward only when
+// the key in place already is its key (the key rename happened); otherwise the crash came before the
+// commit point and the old pair stays.
+void CertificateStore::complete_replacements() {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(root_ / "local", ec)) {
+        const std::string file = entry.path().filename().string();
+        if (!file.ends_with(".crt.next"))
+            continue;
+        const std::string id = file.substr(0, file.size() - std::string(".crt.next").size());
+        const fs::path cert_next = entry.path();
+        const fs::path key_next = path_of("keys", id, ".key.next");
+        const fs::path key = path_of("keys", id, ".key");
+        bool forward = fs::exists(key_next, ec);
+        if (forward) {
+            fs::rename(key_next, key, ec);
+        } else {
+            try {
+                forward = KeyPair::from_private_pem(read_text(key, ""))
+                              .matches(Certificate::from_bytes(bytes_of(read_text(cert_next, ""))));
+            } catch (const PkiError&) {
+                forward = false;
+            }
+        }
+        if (forward)
+            fs::rename(cert_next, path_of("local", id, ".crt"), ec);
+        else
+            fs::remove(cert_next, ec);
+    }
+    for (const auto& entry : fs::directory_iterator(root_ / "keys", ec)) {
+        if (entry.path().filename().string().ends_with(".key.next") &&
+            !fs::exists(
+                root_ / "local" /
+                    (entry.path().filename().string().substr(0, entry.path().filename().string().size() - 9) +
+                     ".crt.next"),
+                ec))
+            fs::remove(entry.path(), ec);  // cannot happen by the order above; never keep a stray key
+    }
 }
 
 fs::path CertificateStore::path_of(const char* folder, const std::string& name, const char* extension) const {
@@ -195,6 +238,39 @@ Certificate CertificateStore::generate_self_signed_certificate(const std::string
     KeyPair pair = key_pair(id);
     Certificate certificate = create_self_signed_certificate(pair, params);
     write_atomically(path_of("local", id, ".crt"), certificate.to_pem(), public_mode);
+    return certificate;
+}
+
+Certificate CertificateStore::replace_local_certificate(const std::string& id, const KeyPair& key,
+                                                        ByteView bytes, TimePoint now) {
+    check_object_name(id, "certificate-id");
+    Certificate certificate = Certificate::from_bytes(bytes);
+    if (!key.matches(certificate)) {
+        throw PkiError(ErrorCode::key_mismatch,
+                       "Certificate public key does not match the new key pair of certificate-id " + id);
+    }
+    certificate.check_validity(now);
+    const fs::path cert_next = path_of("local", id, ".crt.next");
+    const fs::path key_next = path_of("keys", id, ".key.next");
+    write_atomically(cert_next, certificate.to_pem(), public_mode);
+    try {
+        write_atomically(key_next, key.private_pem(), private_mode);
+    } catch (...) {
+        std::error_code ec;
+        fs::remove(cert_next, ec);
+        throw;
+    }
+    if (std::rename(key_next.c_str(), path_of("keys", id, ".key").c_str()) != 0)
+        io_failure("cannot replace", path_of("keys", id, ".key"));
+    if (std::rename(cert_next.c_str(), path_of("local", id, ".crt").c_str()) != 0)
+        io_failure("cannot replace", path_of("local", id, ".crt"));
+    for (const char* folder : {"keys", "local"}) {
+        int dir = ::open((root_ / folder).c_str(), O_RDONLY | O_DIRECTORY);
+        if (dir >= 0) {
+            fsync(dir);
+            ::close(dir);
+        }
+    }
     return certificate;
 }
 

@@ -85,14 +85,71 @@ ByteView view(const std::string& s) {
     return ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
 }
 
+extern "C" int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    const auto* cancel = static_cast<const std::atomic<bool>*>(user);
+    return cancel != nullptr && cancel->load() ? 1 : 0;  // non-zero aborts the transfer
+}
+
+std::string percent_decode(std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+            out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
+            i += 2;
+        } else {
+            out.push_back(s[i]);
+        }
+    }
+    return out;
+}
+
+HttpAnswer transfer(const std::string& url, const std::string* post_body,
+                    const std::string& post_content_type, const DownloadLimits& limits,
+                    const std::string* password);
+
 }  // namespace
 
+std::string credential_user(const std::string& url) {
+    // scheme://[user[:pass]@]host[:port]/path[?query]
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string::npos)
+        return {};
+    const std::size_t authority = scheme_end + 3;
+    const std::size_t path = url.find('/', authority);
+    const std::string_view auth(url.data() + authority,
+                                (path == std::string::npos ? url.size() : path) - authority);
+    const auto at = auth.rfind('@');
+    if (at != std::string_view::npos) {
+        const auto user = auth.substr(0, at);
+        return percent_decode(user.substr(0, user.find(':')));
+    }
+    if (!starts_with_icase(url, "ldap") || path == std::string::npos)
+        return {};
+    // The DN the LDAP URL names: ldap://host/cn=CA,dc=example?attribute
+    std::string_view dn(url.data() + path + 1, url.size() - path - 1);
+    dn = dn.substr(0, dn.find('?'));
+    return percent_decode(dn);
+}
+
 std::string download(const std::string& url, const DownloadLimits& limits) {
-    return http_exchange(url, nullptr, {}, limits).body;
+    return transfer(url, nullptr, {}, limits, nullptr).body;
+}
+
+std::string download(const std::string& url, const DownloadLimits& limits, const std::string& password) {
+    return transfer(url, nullptr, {}, limits, &password).body;
 }
 
 HttpAnswer http_exchange(const std::string& url, const std::string* post_body,
                          const std::string& post_content_type, const DownloadLimits& limits) {
+    return transfer(url, post_body, post_content_type, limits, nullptr);
+}
+
+namespace {
+
+HttpAnswer transfer(const std::string& url, const std::string* post_body,
+                    const std::string& post_content_type, const DownloadLimits& limits,
+                    const std::string* password) {
     const bool allowed = starts_with_icase(url, "http://") || starts_with_icase(url, "https://") ||
                          starts_with_icase(url, "ldap://") || starts_with_icase(url, "ldaps://");
     if (!allowed)
@@ -117,6 +174,20 @@ HttpAnswer http_exchange(const std::string& url, const std::string* post_body,
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error);
     curl_easy_setopt(h, CURLOPT_USERAGENT, "msim-pkid");
+    if (limits.cancel != nullptr) {
+        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(h, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(limits.cancel));
+    }
+    std::string user;
+    if (password != nullptr) {
+        // LDAP: libcurl binds (simple bind) with the user name as DN; HTTP: Basic authentication.
+        user = credential_user(url);
+        curl_easy_setopt(h, CURLOPT_USERNAME, user.c_str());
+        curl_easy_setopt(h, CURLOPT_PASSWORD, password->c_str());
+        if (starts_with_icase(url, "http"))
+            curl_easy_setopt(h, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
+    }
     std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(nullptr, &curl_slist_free_all);
     if (post_body != nullptr) {
         curl_easy_setopt(h, CURLOPT_POST, 1L);
@@ -127,6 +198,8 @@ HttpAnswer http_exchange(const std::string& url, const std::string* post_body,
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
     }
     const CURLcode rc = curl_easy_perform(h);
+    if (rc == CURLE_ABORTED_BY_CALLBACK)
+        throw PkiError(ErrorCode::io_error, "transfer of " + url + " cancelled");
     if (sink.too_big || rc == CURLE_FILESIZE_EXCEEDED)
         throw PkiError(ErrorCode::io_error,
                        "download of " + url + " exceeds " + std::to_string(limits.max_bytes) + " bytes");
@@ -146,6 +219,8 @@ HttpAnswer http_exchange(const std::string& url, const std::string* post_body,
     answer.body = std::move(sink.data);
     return answer;
 }
+
+}  // namespace
 
 Crl crl_from_ldap_output(const std::string& output) {
     // libcurl (lib/ldap.c): "DN: <dn>\n", then per value "\t<attribute>:: <base64>\n" for binary values
@@ -184,7 +259,9 @@ Crl crl_from_ldap_output(const std::string& output) {
 }
 
 std::optional<Crl> CurlCrlFetcher::fetch(const std::string& url) {
-    const std::string body = download(url, limits_);
+    auto pw = passwords_.find(url);
+    const std::string body =
+        pw == passwords_.end() ? download(url, limits_) : download(url, limits_, pw->second);
     if (starts_with_icase(url, "ldap"))
         return crl_from_ldap_output(body);
     return Crl::from_bytes(view(body));

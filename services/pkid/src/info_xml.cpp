@@ -123,6 +123,9 @@ void append_certificate_info(pugi::xml_node list, const CertificateInfo& info) {
     if (info.is_ca) {
         c.append_child("ca-certificate");
     }
+    auto reenroll = c.append_child("auto-re-enrollment");
+    text(reenroll, "status", info.auto_reenrollment ? "Enabled" : "Disabled");
+    text(reenroll, "next-trigger-time", info.next_trigger_text);
 }
 
 CertificateInfo read_certificate_info(const pugi::xml_node& c) {
@@ -152,6 +155,10 @@ CertificateInfo read_certificate_info(const pugi::xml_node& c) {
     info.distribution_crls = read_list(c.child("distribution-crl-list"), "distribution-crl");
     info.key_usages = read_list(c.child("key-usage-list"), "key-usage");
     info.is_ca = bool(c.child("ca-certificate"));
+    auto reenroll = c.child("auto-re-enrollment");
+    info.auto_reenrollment = std::string_view(reenroll.child_value("status")) == "Enabled";
+    if (reenroll.child("next-trigger-time"))
+        info.next_trigger_text = reenroll.child_value("next-trigger-time");
     return info;
 }
 

@@ -11,6 +11,7 @@
 
 #include "msim/common/hex.hpp"
 #include "msim/common/xml.hpp"
+#include "msim/config/secret.hpp"
 #include "msim/pki/certificate_info.hpp"
 #include "msim/pki/info_xml.hpp"
 #include "msim/pki/scep.hpp"
@@ -42,6 +43,16 @@ std::vector<const config::Node*> children(const config::Node& n, std::string_vie
 
 std::string value(const config::Node* n) {
     return n && !n->values().empty() ? n->values().front() : std::string();
+}
+
+// A secret statement's value ($9$ in the configuration, plain when a test or an older file has it so).
+std::string secret(const config::Node* n) {
+    std::string v = value(n);
+    if (config::is_secret_encoded(v)) {
+        if (auto plain = config::decode_secret(v))
+            return *plain;
+    }
+    return v;
 }
 
 std::uint64_t number(const config::Node* n, std::uint64_t fallback) {
@@ -157,8 +168,10 @@ void write_file(const std::filesystem::path& path, const std::string& text, mode
 
 // SCEP enrollment up to the CA's final answer, on the enrollment thread: GetCACaps, GetCACert (the CA must
 // be `ca`, else `ca_mismatch` is the error), PKCSReq, then while PENDING up to `retries` polls `interval`
-// apart. `note` gets a line per step; `waiting`, when set, is called every 5 s of a wait (the CLI's
-// progress frames keep silence timeouts from expiring). `polls` counts the polls made.
+// apart — with `retries` 0 until the CA answers (seed 002/003: "0, an infinite number of retries"), the
+// operator's Ctrl-C (`cancel`) or the daemon's end. `note` gets a line per step; `waiting`, when set, is
+// called every 5 s of a wait (the CLI's progress frames keep silence timeouts from expiring). `polls`
+// counts the polls made. A cancel stops every transfer at once and throws RequestError.
 struct ScepAttempt {
     std::string url;
     std::string ca_identity;
@@ -169,36 +182,77 @@ struct ScepAttempt {
 };
 
 pki::ScepResult scep_until_answer(const ScepAttempt& a, const pki::KeyPair& key,
-                                  const pki::CertificateRequest& request, const std::atomic<bool>& stopping,
+                                  const pki::CertificateRequest& request, const std::atomic<bool>& cancel,
                                   const std::function<void(const std::string&)>& note,
                                   const std::function<void()>& waiting, unsigned& polls) {
+    auto check = [&] {
+        if (cancel)
+            throw RequestError("cancelled");
+    };
+    pki::DownloadLimits limits;
+    limits.cancel = &cancel;
+    try {
+        pki::ScepEnrollment e;
+        e.url = a.url;
+        e.limits = limits;
+        e.capabilities = pki::scep_get_ca_caps(e.url, limits);
+        // RA certificates come with the CA's; the CA must be the one stored locally.
+        e.ca_certificates = pki::scep_get_ca_cert(e.url, a.ca_identity, limits);
+        if (e.ca_certificates.front().sha1_fingerprint() != a.ca.sha1_fingerprint())
+            throw RequestError(a.ca_mismatch);
+        note("Sending the certificate request to " + e.url);
+        pki::ScepResult result = pki::scep_pkcs_req(e, key, request);
+        polls = 0;
+        while (result.status == pki::ScepStatus::pending && (a.retries == 0 || polls < a.retries)) {
+            check();
+            note("The CA has not issued the certificate yet; retrying in " +
+                 std::to_string(a.interval.count()) + " seconds (" + std::to_string(polls + 1) +
+                 (a.retries == 0 ? std::string() : " of " + std::to_string(a.retries)) + ")");
+            const auto start = std::chrono::steady_clock::now();
+            const auto until = start + a.interval;
+            auto next_note = start + std::chrono::seconds(5);
+            while (std::chrono::steady_clock::now() < until) {
+                check();
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                if (waiting && std::chrono::steady_clock::now() >= next_note) {
+                    waiting();
+                    next_note += std::chrono::seconds(5);
+                }
+            }
+            ++polls;
+            result = pki::scep_get_cert_initial(e, key, request, result.transaction_id);
+        }
+        return result;
+    } catch (const pki::PkiError&) {
+        check();  // a transfer the cancel stopped says "cancelled", not what libcurl saw
+        throw;
+    }
+}
+
+// One SCEP exchange for automatic re-enrollment, on the enrollment thread: GetCACaps, GetCACert (checked
+// against the stored CA), then PKCSReq — or CertPoll for `poll_transaction` when the CA left the request
+// PENDING. The polling itself is paced by the I/O thread, so a PENDING CA never holds the enrollment
+// thread (an operator's enrollment can run meanwhile).
+pki::ScepResult scep_once(const ScepAttempt& a, const pki::KeyPair& key,
+                          const pki::CertificateRequest& request, const std::atomic<bool>& cancel,
+                          const std::string& poll_transaction) {
+    pki::DownloadLimits limits;
+    limits.cancel = &cancel;
     pki::ScepEnrollment e;
     e.url = a.url;
-    e.capabilities = pki::scep_get_ca_caps(e.url);
-    // RA certificates come with the CA's; the CA must be the one stored locally.
-    e.ca_certificates = pki::scep_get_ca_cert(e.url, a.ca_identity);
+    e.limits = limits;
+    e.capabilities = pki::scep_get_ca_caps(e.url, limits);
+    e.ca_certificates = pki::scep_get_ca_cert(e.url, a.ca_identity, limits);
     if (e.ca_certificates.front().sha1_fingerprint() != a.ca.sha1_fingerprint())
         throw RequestError(a.ca_mismatch);
-    note("Sending the certificate request to " + e.url);
-    pki::ScepResult result = pki::scep_pkcs_req(e, key, request);
-    polls = 0;
-    while (result.status == pki::ScepStatus::pending && polls < a.retries && !stopping) {
-        note("The CA has not issued the certificate yet; retrying in " + std::to_string(a.interval.count()) +
-             " seconds (" + std::to_string(polls + 1) + " of " + std::to_string(a.retries) + ")");
-        const auto start = std::chrono::steady_clock::now();
-        const auto until = start + a.interval;
-        auto next_note = start + std::chrono::seconds(5);
-        while (std::chrono::steady_clock::now() < until && !stopping) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-            if (waiting && std::chrono::steady_clock::now() >= next_note) {
-                waiting();
-                next_note += std::chrono::seconds(5);
-            }
-        }
-        ++polls;
-        result = pki::scep_get_cert_initial(e, key, request, result.transaction_id);
-    }
-    return result;
+    return poll_transaction.empty() ? pki::scep_pkcs_req(e, key, request)
+                                    : pki::scep_get_cert_initial(e, key, request, poll_transaction);
+}
+
+// `enrollment retry-interval` 0 (the default) has no wait of its own: PENDING is polled every 30 seconds
+// then, as the M-series form (which has no retry-interval) does.
+std::chrono::seconds poll_interval(unsigned configured) {
+    return std::chrono::seconds(configured == 0 ? 30 : configured);
 }
 
 pki::Detail detail_of(const pugi::xml_node& request) {
@@ -326,8 +380,11 @@ PkiSettings read_settings(const config::Node& tree, const std::filesystem::path&
                     profile.revocation.enabled = false;
                 }
                 if (crl) {
-                    for (const config::Node* url : children(*crl, "url"))
+                    for (const config::Node* url : children(*crl, "url")) {
                         profile.revocation.urls.push_back(value(url));
+                        if (const config::Node* pw = child(*url, "password"))
+                            profile.crl_passwords[value(url)] = secret(pw);
+                    }
                     profile.refresh_interval_hours =
                         static_cast<unsigned>(number(child(*crl, "refresh-interval"), 24));
                     // `disable on-download-failure` (flattened in the schema)
@@ -339,40 +396,104 @@ PkiSettings read_settings(const config::Node& tree, const std::filesystem::path&
             }
             s.ca_profiles[name] = std::move(profile);
         }
+        // auto-re-enrollment certificate-id ID, and the same under `scep` (the later Junos form)
+        if (const config::Node* are = child(*pki_node, "auto-re-enrollment")) {
+            std::vector<const config::Node*> entries = children(*are, "certificate-id");
+            if (const config::Node* scep = child(*are, "scep")) {
+                for (const config::Node* e : children(*scep, "certificate-id"))
+                    entries.push_back(e);
+            }
+            for (const config::Node* e : entries) {
+                const std::string id = value(e);
+                const std::string path = "[edit security pki auto-re-enrollment certificate-id " + id + "]";
+                AutoReenrollment a;
+                a.ca_profile = value(child(*e, "ca-profile"));
+                a.challenge_password = secret(child(*e, "challenge-password"));
+                a.trigger_percentage =
+                    static_cast<unsigned>(number(child(*e, "re-enroll-trigger-time-percentage"), 0));
+                a.regenerate_key_pair = child(*e, "re-generate-keypair") != nullptr;
+                if (const config::Node* v = child(*e, "validity-period"))
+                    a.validity_days = static_cast<unsigned>(number(v, 0));
+                if (check && s.auto_reenrollment.count(id)) {
+                    throw PkiConfigError(
+                        path, "certificate-id " + id + " is configured both with and without scep");
+                }
+                // Seed 003: automatic re-enrollment is of "a specified existing router certificate".
+                std::error_code ec;
+                if (check &&
+                    !std::filesystem::exists(root / "var" / "db" / "certs" / "local" / (id + ".crt"), ec)) {
+                    throw PkiConfigError(path, "certificate-id " + id + ": no local certificate " + id +
+                                                   " is loaded (enroll or load it first)");
+                }
+                s.auto_reenrollment[id] = std::move(a);
+            }
+        }
     }
     return s;
+}
+
+pki::TimePoint reenrollment_trigger(const pki::Certificate& certificate, const AutoReenrollment& settings) {
+    const pki::TimePoint start = certificate.not_before();
+    const pki::TimePoint end = settings.validity_days
+                                   ? start + std::chrono::hours(24) * *settings.validity_days
+                                   : certificate.not_after();
+    if (end <= start)
+        return start;
+    // lifetime × (100 − p) / 100 after the start, in seconds (no overflow for lifetimes up to ~2.9e8 years)
+    const auto lifetime = std::chrono::duration_cast<std::chrono::seconds>(end - start);
+    const auto elapsed = lifetime * (100 - std::min(settings.trigger_percentage, 100u)) / 100;
+    return start + elapsed;
 }
 
 Pkid::Pkid(Daemon& daemon, std::shared_ptr<const config::Schema> schema)
     : daemon_(daemon),
       owned_(std::move(schema)),
       store_(daemon.paths().certs_dir()),
-      crl_cache_(crl_download_, [] { return pki::Clock::now(); }),
-      config_timer_(daemon.io()) {}
+      crl_cache_(crl_download_, [&daemon] { return daemon.clock().now(); }),
+      config_timer_(daemon.io()),
+      reenroll_timer_(daemon.io()),
+      clock_offset_seen_(daemon.clock().offset()) {}
 
 void Pkid::configure_crl_cache() {
     crl_cache_.clear();
     crl_cache_.clear_refresh_intervals();
     crl_cache_.set_negative_timeout(std::chrono::seconds(settings_.cache_timeout_negative));
+    crl_download_.clear_passwords();
     for (const auto& [name, p] : settings_.ca_profiles) {
         for (const auto& url : p.revocation.urls)
             crl_cache_.set_refresh_interval_for(url, std::chrono::hours(p.refresh_interval_hours));
+        for (const auto& [url, password] : p.crl_passwords)
+            crl_download_.set_password(url, password);
     }
+    peer_cache_.set_limits({settings_.cache_size, settings_.maximum_certificates,
+                            std::chrono::seconds(settings_.cache_timeout_negative)});
+    peer_cache_.clear();
+}
+
+void Pkid::forget_verdicts() {
+    peer_cache_.clear();
 }
 
 Pkid::~Pkid() {
-    stopping_ = true;
+    if (enroll_cancel_)
+        *enroll_cancel_ = true;
     if (enroll_thread_.joinable())
         enroll_thread_.join();
 }
 
-void Pkid::run_enrollment(std::function<std::function<void()>()> work) {
+void Pkid::run_enrollment(std::function<std::function<void()>(const CancelFlag&)> work,
+                          const ipc::Responder* cancellable) {
     if (enrolling_.exchange(true))
         throw RequestError("another certificate enrollment is in progress; try again when it ends");
     if (enroll_thread_.joinable())
         enroll_thread_.join();  // the previous one has ended (enrolling_ was false)
-    enroll_thread_ = std::thread([this, work = std::move(work)] {
-        std::function<void()> done = work();
+    enroll_cancel_ = std::make_shared<std::atomic<bool>>(false);
+    if (cancellable != nullptr) {
+        // The CLI's Ctrl-C arrives here (mgd relays <cancel-rpc>); the enrollment thread sees the flag.
+        cancellable->on_cancel([flag = enroll_cancel_] { *flag = true; });
+    }
+    enroll_thread_ = std::thread([this, work = std::move(work), cancel = enroll_cancel_] {
+        std::function<void()> done = work(cancel);
         boost::asio::post(daemon_.io(), [this, done = std::move(done)] {
             enrolling_ = false;
             done();
@@ -406,7 +527,7 @@ void Pkid::start() {
             // validate checked the files; apply only takes the settings (a file removed since then does
             // not make the commit fail half-way).
             settings_ = read_settings(owned_.tree(), root, false);
-            configure_crl_cache();
+            configure_crl_cache();  // also empties the peer certificate cache
             staged.keep();
             have_configuration_ = true;
             r.reply_ok();
@@ -430,7 +551,8 @@ void Pkid::start() {
             }
         });
     };
-    auto now = [] { return pki::Clock::now(); };
+    // Every validity judgement is on the router's clock (`set date`).
+    auto now = [this] { return daemon_.clock().now(); };
     auto require_profile = [this](const std::string& profile) {
         if (!settings_.ca_profiles.count(profile)) {
             throw RequestError("CA profile " + profile + " is not configured");
@@ -536,6 +658,7 @@ void Pkid::start() {
             return;
         }
         store_.store_ca_certificate(profile, cert, now());
+        forget_verdicts();
         daemon_.log().log("pkid: CA certificate for profile " + profile + " loaded");
         xml::append_text(res, "message", "CA certificate for profile " + profile + " loaded successfully");
         r.reply(doc);
@@ -547,6 +670,7 @@ void Pkid::start() {
                require_profile(profile);
                const std::string text = read_input(required(req, "filename"));
                store_.load_crl(profile, bytes_of(text), now());
+               forget_verdicts();
                daemon_.log().log("pkid: CRL for CA profile " + profile + " loaded");
                pugi::xml_document doc;
                results(doc, "pki-crl-results", "CRL for CA profile " + profile + " loaded successfully");
@@ -591,45 +715,52 @@ void Pkid::start() {
         const bool confirmed = static_cast<bool>(req.child("confirmed"));
         const std::string expected_sha1 = req.child_value("sha1-fingerprint");
         daemon_.log().log("pkid: SCEP GetCACert for CA profile " + profile + " from " + p.enrollment_url);
-        run_enrollment([this, p, profile, confirmed, expected_sha1, r, now]() -> std::function<void()> {
-            std::vector<pki::Certificate> certs;
-            std::string error;
-            try {
-                certs =
-                    pki::scep_get_ca_cert(p.enrollment_url, p.ca_identity.empty() ? profile : p.ca_identity);
-            } catch (const std::exception& e) {
-                error = e.what();
-            }
-            return [this, certs, error, profile, confirmed, r, now] {
-                if (!error.empty()) {
-                    daemon_.log().log("pkid: SCEP GetCACert for CA profile " + profile + " failed: " + error);
-                    r.error("CA certificate enrollment for profile " + profile + " failed: " + error);
-                    return;
-                }
-                const pki::Certificate& ca = certs.front();
-                pugi::xml_document doc;
-                auto res = doc.append_child("pki-ca-certificate-results");
-                xml::append_text(res, "ca-profile", profile);
-                xml::append_text(res, "sha1-fingerprint", ca.sha1_fingerprint());
-                xml::append_text(res, "md5-fingerprint", ca.md5_fingerprint());
-                if (!confirmed) {
-                    xml::append_text(res, "confirm-question",
-                                     "Do you want to load this CA certificate ? [yes,no] (no) ");
-                    r.reply(doc);
-                    return;
-                }
+        run_enrollment(
+            [this, p, profile, confirmed, expected_sha1, r,
+             now](const CancelFlag& cancel) -> std::function<void()> {
+                std::vector<pki::Certificate> certs;
+                std::string error;
                 try {
-                    store_.store_ca_certificate(profile, ca, now());
+                    pki::DownloadLimits limits;
+                    limits.cancel = cancel.get();
+                    certs = pki::scep_get_ca_cert(p.enrollment_url,
+                                                  p.ca_identity.empty() ? profile : p.ca_identity, limits);
                 } catch (const std::exception& e) {
-                    r.error(e.what());
-                    return;
+                    error = *cancel ? "cancelled" : e.what();
                 }
-                daemon_.log().log("pkid: CA certificate for profile " + profile + " enrolled (SCEP)");
-                xml::append_text(res, "message",
-                                 "CA certificate for profile " + profile + " loaded successfully");
-                r.reply(doc);
-            };
-        });
+                return [this, certs, error, profile, confirmed, r, now] {
+                    if (!error.empty()) {
+                        daemon_.log().log("pkid: SCEP GetCACert for CA profile " + profile +
+                                          " failed: " + error);
+                        r.error("CA certificate enrollment for profile " + profile + " failed: " + error);
+                        return;
+                    }
+                    const pki::Certificate& ca = certs.front();
+                    pugi::xml_document doc;
+                    auto res = doc.append_child("pki-ca-certificate-results");
+                    xml::append_text(res, "ca-profile", profile);
+                    xml::append_text(res, "sha1-fingerprint", ca.sha1_fingerprint());
+                    xml::append_text(res, "md5-fingerprint", ca.md5_fingerprint());
+                    if (!confirmed) {
+                        xml::append_text(res, "confirm-question",
+                                         "Do you want to load this CA certificate ? [yes,no] (no) ");
+                        r.reply(doc);
+                        return;
+                    }
+                    try {
+                        store_.store_ca_certificate(profile, ca, now());
+                        forget_verdicts();
+                    } catch (const std::exception& e) {
+                        r.error(e.what());
+                        return;
+                    }
+                    daemon_.log().log("pkid: CA certificate for profile " + profile + " enrolled (SCEP)");
+                    xml::append_text(res, "message",
+                                     "CA certificate for profile " + profile + " loaded successfully");
+                    r.reply(doc);
+                };
+            },
+            &r);
     });
     handle("request-pki-local-certificate-enroll", [this, now, enrollment_of](const pugi::xml_node& req,
                                                                               ipc::Responder& r) {
@@ -648,71 +779,76 @@ void Pkid::start() {
         const pki::CertificateRequest request = pki::create_certificate_request(key, params);
         daemon_.log().log("pkid: SCEP enrollment of local certificate " + id + " with CA profile " + profile +
                           " started (" + p.enrollment_url + ")");
-        run_enrollment([this, p, profile, id, key, request, ca, r, now]() -> std::function<void()> {
-            // Progress frames keep the CLI's and mgd's silence timeouts from expiring during a long
-            // enrollment and tell the operator what happens.
-            auto progress = [this, r](const std::string& text) {
-                boost::asio::post(daemon_.io(), [r, text] {
-                    pugi::xml_document d;
-                    xml::append_text(d.append_child("pki-enroll-progress"), "message", text);
-                    r.progress(d.document_element());
-                });
-            };
-            std::optional<pki::ScepResult> result;
-            std::string error;
-            unsigned polls = 0;
-            try {
-                const ScepAttempt attempt{
-                    p.enrollment_url,
-                    p.ca_identity.empty() ? profile : p.ca_identity,
-                    ca,
-                    "the SCEP server's CA certificate is not the one loaded for CA profile " + profile,
-                    p.enrollment_retry,
-                    std::chrono::seconds(p.enrollment_retry_interval)};
-                result = scep_until_answer(
-                    attempt, key, request, stopping_, progress,
-                    [&progress] { progress("Waiting to poll the CA"); }, polls);
-            } catch (const std::exception& ex) {
-                error = ex.what();
-            }
-            return [this, result, error, profile, id, r, now, polls] {
-                const std::string what = "Local certificate " + id + " enrollment with CA profile " + profile;
-                if (!error.empty()) {
-                    daemon_.log().log("pkid: " + what + " failed: " + error);
-                    r.error(what + " failed: " + error);
-                    return;
-                }
-                if (result->status == pki::ScepStatus::failure) {
-                    daemon_.log().log("pkid: " + what + " rejected by the CA (" + result->fail_info + ")");
-                    r.error(what + " rejected by the CA (failInfo " + result->fail_info +
-                            "); check the challenge password");
-                    return;
-                }
-                if (result->status == pki::ScepStatus::pending) {
-                    daemon_.log().log("pkid: " + what + " still pending after " + std::to_string(polls) +
-                                      " polls");
-                    r.error(what + " is still pending at the CA after " + std::to_string(polls) +
-                            " retries (enrollment retry / retry-interval)");
-                    return;
-                }
+        run_enrollment(
+            [this, p, profile, id, key, request, ca, r,
+             now](const CancelFlag& cancel) -> std::function<void()> {
+                // Progress frames keep the CLI's and mgd's silence timeouts from expiring during a long
+                // enrollment and tell the operator what happens.
+                auto progress = [this, r](const std::string& text) {
+                    boost::asio::post(daemon_.io(), [r, text] {
+                        pugi::xml_document d;
+                        xml::append_text(d.append_child("pki-enroll-progress"), "message", text);
+                        r.progress(d.document_element());
+                    });
+                };
+                std::optional<pki::ScepResult> result;
+                std::string error;
+                unsigned polls = 0;
                 try {
-                    const auto der = result->certificate->to_der();
-                    store_.load_local_certificate(id, der, now());
-                } catch (const std::exception& e) {
-                    r.error(what + ": the issued certificate cannot be loaded: " + e.what());
-                    return;
+                    const ScepAttempt attempt{
+                        p.enrollment_url,
+                        p.ca_identity.empty() ? profile : p.ca_identity,
+                        ca,
+                        "the SCEP server's CA certificate is not the one loaded for CA profile " + profile,
+                        p.enrollment_retry,
+                        poll_interval(p.enrollment_retry_interval)};
+                    result = scep_until_answer(
+                        attempt, key, request, *cancel, progress,
+                        [&progress] { progress("Waiting to poll the CA"); }, polls);
+                } catch (const std::exception& ex) {
+                    error = ex.what();
                 }
-                daemon_.log().log("pkid: " + what + " succeeded");
-                pugi::xml_document doc;
-                auto res = results(doc, "pki-enroll-results",
-                                   "Received following certificates:\n  Certificate: " +
-                                       result->certificate->subject_string() +
-                                       "\n  Issuer: " + result->certificate->issuer_string() +
-                                       "\nLocal certificate " + id + " loaded successfully");
-                xml::append_text(res, "certificate-id", id);
-                r.reply(doc);
-            };
-        });
+                return [this, result, error, profile, id, r, now, polls] {
+                    const std::string what =
+                        "Local certificate " + id + " enrollment with CA profile " + profile;
+                    if (!error.empty()) {
+                        daemon_.log().log("pkid: " + what + " failed: " + error);
+                        r.error(what + " failed: " + error);
+                        return;
+                    }
+                    if (result->status == pki::ScepStatus::failure) {
+                        daemon_.log().log("pkid: " + what + " rejected by the CA (" + result->fail_info +
+                                          ")");
+                        r.error(what + " rejected by the CA (failInfo " + result->fail_info +
+                                "); check the challenge password");
+                        return;
+                    }
+                    if (result->status == pki::ScepStatus::pending) {
+                        daemon_.log().log("pkid: " + what + " still pending after " + std::to_string(polls) +
+                                          " polls");
+                        r.error(what + " is still pending at the CA after " + std::to_string(polls) +
+                                " retries (enrollment retry / retry-interval)");
+                        return;
+                    }
+                    try {
+                        const auto der = result->certificate->to_der();
+                        store_.load_local_certificate(id, der, now());
+                    } catch (const std::exception& e) {
+                        r.error(what + ": the issued certificate cannot be loaded: " + e.what());
+                        return;
+                    }
+                    daemon_.log().log("pkid: " + what + " succeeded");
+                    pugi::xml_document doc;
+                    auto res = results(doc, "pki-enroll-results",
+                                       "Received following certificates:\n  Certificate: " +
+                                           result->certificate->subject_string() +
+                                           "\n  Issuer: " + result->certificate->issuer_string() +
+                                           "\nLocal certificate " + id + " loaded successfully");
+                    xml::append_text(res, "certificate-id", id);
+                    r.reply(doc);
+                };
+            },
+            &r);
     });
     // ---- the M-series family: request security certificate enroll … (seed 002) ----
     // As on the M-series, the command only starts the enrollment: the reply echoes the parameters and points
@@ -731,6 +867,7 @@ void Pkid::start() {
         const auto out = dir / filename;
         auto kmd_log =
             std::make_shared<Logger>(daemon_.paths().log_dir() / "kmd", daemon_.log().host(), "pkid");
+        kmd_log->set_time_source([this] { return daemon_.clock().now(); });
         auto save = [out](const pki::Certificate& cert, bool pem) {
             const auto der = cert.to_der();
             write_file(out, pem ? cert.to_pem() : std::string(der.begin(), der.end()), 0644);
@@ -743,11 +880,14 @@ void Pkid::start() {
             const bool pem = encoding == "pem";
             echo = "URL: " + url + " CA name: " + ca_name + " CA file: " + ca_file +
                    " Encoding: " + (pem ? "pem" : "binary") + "\n";
-            run_enrollment([this, url, ca_name, filename, pem, save, kmd_log]() -> std::function<void()> {
+            run_enrollment([this, url, ca_name, filename, pem, save,
+                            kmd_log](const CancelFlag& cancel) -> std::function<void()> {
                 std::string outcome;
                 try {
                     kmd_log->log("CA certificate enrollment: GetCACert for " + ca_name + " from " + url);
-                    const auto certs = pki::scep_get_ca_cert(url, ca_name);
+                    pki::DownloadLimits limits;
+                    limits.cancel = cancel.get();
+                    const auto certs = pki::scep_get_ca_cert(url, ca_name, limits);
                     save(certs.front(), pem);
                     outcome = "CA certificate enrollment: received CA certificate " +
                               certs.front().subject_string() + " (sha1 " + certs.front().sha1_fingerprint() +
@@ -801,7 +941,7 @@ void Pkid::start() {
                    "\nalternative subject: " + req.child_value("alternative-subject") +
                    "\nEncoding: " + (pem ? "pem" : "binary") + "\n";
             run_enrollment([this, p, ca_identity, ca, key, request, filename, pem, save,
-                            kmd_log]() -> std::function<void()> {
+                            kmd_log](const CancelFlag& cancel) -> std::function<void()> {
                 std::string outcome;
                 try {
                     // M-series profiles have no retry-interval: poll every 30 s, `enrollment-retry` times.
@@ -814,7 +954,7 @@ void Pkid::start() {
                         std::chrono::seconds(30)};
                     unsigned polls = 0;
                     const auto result = scep_until_answer(
-                        attempt, key, request, stopping_,
+                        attempt, key, request, *cancel,
                         [&kmd_log](const std::string& line) {
                             kmd_log->log("Local certificate enrollment: " + line);
                         },
@@ -877,6 +1017,7 @@ void Pkid::start() {
             for (const auto& n : names) {
                 (store_.*k.clear)(n);
             }
+            forget_verdicts();
             daemon_.log().log(std::string("pkid: ") + k.rpc + " " + (name.empty() ? "all" : name));
             r.reply_ok();
         });
@@ -899,7 +1040,12 @@ void Pkid::start() {
             list.append_child("detail");
         for (const auto& n : names) {
             auto cert = ca ? store_.ca_certificate(n) : store_.local_certificate(n);
-            pki::append_certificate_info(list, pki::describe_certificate(cert, n));
+            auto info = pki::describe_certificate(cert, n);
+            if (auto a = settings_.auto_reenrollment.find(n); !ca && a != settings_.auto_reenrollment.end()) {
+                info.auto_reenrollment = true;
+                info.next_trigger_text = pki::junos_time(reenrollment_trigger(cert, a->second));
+            }
+            pki::append_certificate_info(list, info);
         }
         r.reply(doc);
     };
@@ -999,9 +1145,11 @@ void Pkid::start() {
             r.reply(doc);
             return;
         }
+        const std::string hint = req.child_value("ca-profile");
+        const std::string cache_key = pki::PeerCertificateCache::key_of(*peer, chain, hint);
         pki::ValidationRequest v{*peer, std::move(chain), {}, store_.all_crls(), settings_.path_length, {}};
         v.trusted = store_.trusted_cas(revocation());
-        if (const std::string hint = req.child_value("ca-profile"); !hint.empty()) {
+        if (!hint.empty()) {
             std::erase_if(v.trusted, [&](const pki::TrustedCa& t) { return t.profile != hint; });
             if (v.trusted.empty()) {
                 verdict("issuer-not-found", "no CA certificate is loaded for CA profile " + hint);
@@ -1030,7 +1178,42 @@ void Pkid::start() {
                                     : pki::DnMatch::container;
             v.identity = identity;
         }
-        auto result = pki::validate_certificate(v, now(), &crl_cache_);
+        // The chain's verdict comes from the peer certificate cache when it holds one (seed 002's cache and
+        // negative cache); the identity is checked every time, as validate_certificate does after the chain.
+        const pki::TimePoint at = now();
+        std::optional<pki::ValidationResult> cached = peer_cache_.find(cache_key, at);
+        pki::ValidationResult result;
+        if (cached) {
+            result = *cached;
+        } else {
+            const auto identity = v.identity;
+            v.identity.reset();
+            result = pki::validate_certificate(v, at, &crl_cache_);
+            pki::TimePoint until = at;
+            std::uint64_t bytes = 0;
+            if (result.ok()) {
+                until = pki::TimePoint::max();
+                for (const auto& c : result.chain)
+                    until = std::min(until, c.not_after());
+                // a revocation published later must be seen: keep it no longer than the anchor profile's
+                // CRL refresh-interval when it checks revocation
+                if (auto it = settings_.ca_profiles.find(result.anchor_profile);
+                    it != settings_.ca_profiles.end() && it->second.revocation.enabled)
+                    until = std::min(until, at + std::chrono::hours(it->second.refresh_interval_hours));
+            }
+            bytes = peer->to_der().size();
+            for (const auto& c : v.peer_chain)
+                bytes += c.to_der().size();
+            peer_cache_.store(cache_key, result, at, until, bytes, 1 + v.peer_chain.size());
+            v.identity = identity;
+        }
+        if (result.ok() && v.identity) {
+            if (std::string mismatch = pki::identity_mismatch(*peer, *v.identity); !mismatch.empty()) {
+                result.status = pki::ValidationStatus::identity_mismatch;
+                result.reason = mismatch;
+                result.error_depth = 0;
+            }
+        }
         verdict(std::string(pki::to_string(result.status)), result.reason);
         if (!result.anchor_profile.empty())
             xml::append_text(res, "ca-profile", result.anchor_profile);
@@ -1039,6 +1222,8 @@ void Pkid::start() {
             xml::append_text(res, "error-depth", std::to_string(result.error_depth));
         if (result.revocation_skipped)
             res.append_child("revocation-skipped");
+        if (cached)
+            res.append_child("cached");
         daemon_.log().log("pkid: peer certificate " + peer->subject_string() + ": " +
                           (result.ok() ? std::string("valid") : result.reason));
         r.reply(doc);
@@ -1074,6 +1259,263 @@ void Pkid::start() {
     });
 
     fetch_configuration();
+    schedule_reenrollment_check();
+}
+
+// ---- automatic re-enrollment (security pki auto-re-enrollment) ----
+// A one-second check on the I/O thread: a certificate whose trigger time (reenrollment_trigger) has come on
+// the router's clock is re-enrolled by SCEP with its own subject and subjectAltNames and the configured
+// challenge password, with a new key pair when re-generate-keypair says so; the new certificate (and key)
+// replace the old ones in one step (CertificateStore::replace_local_certificate). One exchange at a time
+// runs on the enrollment thread; a PENDING answer is polled every retry-interval (30 s when 0), `retry`
+// times (0: until the CA answers); a failure is retried after the same interval. Everything is logged
+// to var/log/messages.
+void Pkid::schedule_reenrollment_check() {
+    reenroll_timer_.expires_after(1000ms);
+    reenroll_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec)
+            return;
+        check_reenrollment();
+        schedule_reenrollment_check();
+    });
+}
+
+void Pkid::log_reenrollment(const std::string& text) {
+    daemon_.log().log("pkid: " + text);
+}
+
+void Pkid::check_reenrollment() {
+    // `set date` (mgd wrote the offset): verdicts and downloaded CRLs judged on the old time go.
+    if (const auto offset = daemon_.clock().offset(); offset != clock_offset_seen_) {
+        clock_offset_seen_ = offset;
+        peer_cache_.clear();
+        crl_cache_.clear();
+        daemon_.log().log("pkid: the router's clock was set; cached certificate verdicts and CRLs dropped");
+    }
+    if (!have_configuration_)
+        return;
+    std::erase_if(reenrollment_,
+                  [this](const auto& e) { return settings_.auto_reenrollment.count(e.first) == 0; });
+    if (enrolling_)
+        return;
+    const auto steady = std::chrono::steady_clock::now();
+    for (const auto& [id, a] : settings_.auto_reenrollment) {
+        Reenrollment& st = reenrollment_[id];
+        if (steady < st.retry_after)
+            continue;
+        if (st.pending) {
+            if (steady >= st.pending->next_poll) {
+                poll_reenrollment(id);
+                return;
+            }
+            continue;
+        }
+        std::optional<pki::Certificate> cert;
+        try {
+            if (store_.has_local_certificate(id))
+                cert = store_.local_certificate(id);
+        } catch (const std::exception&) {
+        }
+        if (!cert || st.settled == cert->sha1_fingerprint())
+            continue;
+        if (daemon_.clock().now() < reenrollment_trigger(*cert, a))
+            continue;
+        start_reenrollment(id, a);
+        return;  // one enrollment at a time
+    }
+}
+
+namespace {
+// What a re-enrollment exchange needs from the configuration, taken on the I/O thread.
+std::optional<ScepAttempt> reenrollment_attempt(const PkiSettings& settings,
+                                                const pki::CertificateStore& store, const AutoReenrollment& a,
+                                                std::string& problem) {
+    const auto it = settings.ca_profiles.find(a.ca_profile);
+    if (it == settings.ca_profiles.end() || it->second.enrollment_url.empty()) {
+        problem = "CA profile " + a.ca_profile + " has no enrollment url";
+        return std::nullopt;
+    }
+    if (!store.has_ca_certificate(a.ca_profile)) {
+        problem = "no CA certificate is loaded for CA profile " + a.ca_profile;
+        return std::nullopt;
+    }
+    const CaProfileSettings& p = it->second;
+    return ScepAttempt{
+        p.enrollment_url,
+        p.ca_identity.empty() ? a.ca_profile : p.ca_identity,
+        store.ca_certificate(a.ca_profile),
+        "the SCEP server's CA certificate is not the one loaded for CA profile " + a.ca_profile,
+        p.enrollment_retry,
+        poll_interval(p.enrollment_retry_interval)};
+}
+}  // namespace
+
+void Pkid::start_reenrollment(const std::string& id, const AutoReenrollment& a) {
+    Reenrollment& st = reenrollment_[id];
+    const std::string what = "automatic re-enrollment of local certificate " + id;
+    auto later = [&](const std::string& why, std::chrono::seconds interval) {
+        log_reenrollment(what + " failed: " + why + "; retrying in " + std::to_string(interval.count()) +
+                         " seconds");
+        st.retry_after = std::chrono::steady_clock::now() + interval;
+    };
+    std::string problem;
+    const auto attempt = reenrollment_attempt(settings_, store_, a, problem);
+    if (!attempt) {
+        later(problem, poll_interval(0));
+        return;
+    }
+    std::optional<pki::KeyPair> old_key;
+    std::optional<pki::Certificate> old_cert;
+    try {
+        old_key = store_.key_pair(id);
+        old_cert = store_.local_certificate(id);
+    } catch (const std::exception& e) {
+        later(e.what(), attempt->interval);
+        return;
+    }
+    if (old_key->algorithm() != pki::KeyAlgorithm::rsa) {
+        later("key pair " + id + " is not RSA: SCEP needs an RSA key pair", attempt->interval);
+        return;
+    }
+    // The CA must give back the same subject and alternative names (seed 003): the request repeats them.
+    pki::AlternativeNames names;
+    names.domain_names = old_cert->dns_names();
+    names.ip_addresses = old_cert->ip_addresses();
+    names.emails = old_cert->email_addresses();
+    const pki::RequestParams params{pki::format_distinguished_name(old_cert->subject()), names,
+                                    a.challenge_password};
+    const bool regenerate = a.regenerate_key_pair;
+    const std::string replaced = old_cert->sha1_fingerprint();
+    log_reenrollment(what + " started: " + std::to_string(a.trigger_percentage) +
+                     "% of its lifetime is left (CA profile " + a.ca_profile + ", " +
+                     (regenerate ? "new key pair" : "same key pair") + ")");
+    try {
+        run_enrollment([this, id, attempt = *attempt, params, regenerate, replaced, key = *old_key,
+                        bits = old_key->bits()](const CancelFlag& cancel) -> std::function<void()> {
+            std::optional<pki::KeyPair> new_key;
+            std::optional<pki::CertificateRequest> request;
+            std::optional<pki::ScepResult> result;
+            std::string error;
+            try {
+                new_key = regenerate ? pki::KeyPair::generate({pki::KeyAlgorithm::rsa, bits}) : key;
+                request = pki::create_certificate_request(*new_key, params);
+                result = scep_once(attempt, *new_key, *request, *cancel, {});
+            } catch (const std::exception& e) {
+                error = e.what();
+            }
+            return [this, id, attempt, replaced, new_key, request, result, error] {
+                std::optional<Reenrollment::Pending> pending;
+                if (new_key && request)
+                    pending = Reenrollment::Pending{*new_key, *request, {}, replaced, 0, {}};
+                reenrollment_answer(id, pending, result, error, attempt.interval, attempt.retries);
+            };
+        });
+    } catch (const RequestError&) {
+        // an operator's enrollment started first; the next check tries again
+    }
+}
+
+void Pkid::poll_reenrollment(const std::string& id) {
+    Reenrollment& st = reenrollment_[id];
+    const auto a = settings_.auto_reenrollment.find(id);
+    std::string problem;
+    const auto attempt = a == settings_.auto_reenrollment.end()
+                             ? std::nullopt
+                             : reenrollment_attempt(settings_, store_, a->second, problem);
+    if (!attempt) {
+        st.pending.reset();
+        return;
+    }
+    const Reenrollment::Pending pending = *st.pending;
+    try {
+        run_enrollment([this, id, attempt = *attempt,
+                        pending](const CancelFlag& cancel) -> std::function<void()> {
+            std::optional<pki::ScepResult> result;
+            std::string error;
+            try {
+                result = scep_once(attempt, pending.key, pending.request, *cancel, pending.transaction_id);
+            } catch (const std::exception& e) {
+                error = e.what();
+            }
+            return [this, id, attempt, pending, result, error] {
+                reenrollment_answer(id, pending, result, error, attempt.interval, attempt.retries);
+            };
+        });
+    } catch (const RequestError&) {
+    }
+}
+
+// The outcome of one re-enrollment exchange, on the I/O thread. `pending` holds the key pair and request the
+// exchange used (its transaction id empty for the first PKCSReq).
+void Pkid::reenrollment_answer(const std::string& id, const std::optional<Reenrollment::Pending>& sent,
+                               const std::optional<pki::ScepResult>& result, const std::string& error,
+                               std::chrono::seconds interval, unsigned retries) {
+    Reenrollment& st = reenrollment_[id];
+    const std::string what = "automatic re-enrollment of local certificate " + id;
+    const auto steady = std::chrono::steady_clock::now();
+    const std::string again = "; retrying in " + std::to_string(interval.count()) + " seconds";
+    const bool polling = sent && !sent->transaction_id.empty();
+    if (!error.empty() || !result || !sent) {
+        if (polling && st.pending && (retries == 0 || ++st.pending->polls < retries)) {
+            log_reenrollment(what + ": polling the CA failed: " + error);
+            st.pending->next_poll = steady + interval;
+            return;
+        }
+        log_reenrollment(what + " failed: " + error + again);
+        st.pending.reset();
+        st.retry_after = steady + interval;
+        return;
+    }
+    if (result->status == pki::ScepStatus::pending) {
+        if (!polling) {
+            log_reenrollment(what + ": the CA has not issued the certificate yet; polling every " +
+                             std::to_string(interval.count()) + " seconds");
+            st.pending = *sent;
+            st.pending->transaction_id = result->transaction_id;
+            st.pending->next_poll = steady + interval;
+        } else if (st.pending && retries != 0 && ++st.pending->polls >= retries) {
+            log_reenrollment(what + " still pending after " + std::to_string(st.pending->polls) +
+                             " polls (enrollment retry); starting over in " +
+                             std::to_string(interval.count()) + " seconds");
+            st.pending.reset();
+            st.retry_after = steady + interval;
+        } else if (st.pending) {
+            st.pending->next_poll = steady + interval;
+        }
+        return;
+    }
+    st.pending.reset();
+    if (result->status == pki::ScepStatus::failure) {
+        log_reenrollment(what + " rejected by the CA (failInfo " + result->fail_info + ")" + again);
+        st.retry_after = steady + interval;
+        return;
+    }
+    // SUCCESS: the new certificate (and key pair) replace the old ones — unless an operator replaced the
+    // certificate meanwhile.
+    try {
+        if (store_.local_certificate(id).sha1_fingerprint() != sent->certificate) {
+            log_reenrollment(what + ": the certificate was replaced meanwhile; the new one is not used");
+            return;
+        }
+        const auto der = result->certificate->to_der();
+        const pki::Certificate cert =
+            store_.replace_local_certificate(id, sent->key, der, daemon_.clock().now());
+        forget_verdicts();
+        log_reenrollment(what + " succeeded: serial " + cert.serial_hex() + ", not after " +
+                         pki::junos_time(cert.not_after()));
+        const auto a = settings_.auto_reenrollment.find(id);
+        if (a != settings_.auto_reenrollment.end() &&
+            daemon_.clock().now() >= reenrollment_trigger(cert, a->second)) {
+            // The CA's clock is behind the router's (`set date`): the new certificate is due already.
+            // Re-enrolling it again would never end; it stays until it is replaced or expires.
+            st.settled = cert.sha1_fingerprint();
+            log_reenrollment("local certificate " + id +
+                             " is already past its re-enrollment trigger time; it is not re-enrolled again");
+        }
+    } catch (const std::exception& e) {
+        log_reenrollment(what + ": the issued certificate cannot be stored: " + e.what() + again);
+        st.retry_after = steady + interval;
+    }
 }
 
 // At start (and after a restart) the committed configuration comes from mgd, which may not be up yet.

@@ -317,3 +317,59 @@ topology:
     CHECK(r2.find("\nfe-0/0/0 udp 127.0.0.1:20001 127.0.0.1:20000\n") != std::string::npos);
     CHECK(r2.find("tap") == std::string::npos);
 }
+
+TEST_CASE("a lab CA (kind: ca): msim-ca on a loopback port, no links, in the state file") {
+    const LabFile shipped = load_lab(MSIM_SOURCE_ROOT "/labs/two-gateways-scep.yaml");
+    REQUIRE(shipped.cas.size() == 1);
+    CHECK(shipped.cas[0].name == "lab-ca");
+    CHECK(shipped.cas[0].port == 8480);
+    CHECK(shipped.cas[0].approval == "manual");
+    CHECK(shipped.cas[0].challenge_password == "lab-secret");
+    CHECK(shipped.cas[0].validity_days == 30);
+    CHECK(shipped.router("gateway-a")->startup_config.find("url http://127.0.0.1:8480/scep;") !=
+          std::string::npos);
+
+    const std::string with_ca = R"(name: t
+topology:
+  nodes:
+    r1: { kind: router }
+    ca1: { kind: ca, port: 8480 }
+)";
+    const LabFile lab = parse_lab(with_ca, "lab.yaml");
+    REQUIRE(lab.cas.size() == 1);
+    CHECK(lab.cas[0].approval == "auto");
+    CHECK(lab.cas[0].subject.empty());
+    const LabState back = parse_state(state_text(plan_state(lab, {})), "state.yaml");
+    REQUIRE(back.cas.size() == 1);
+    CHECK(back.ca("ca1"));
+    CHECK(back.ca("ca1")->port == 8480);
+    CHECK_FALSE(back.ca("r1"));
+
+    CHECK(problems(R"(name: t
+topology:
+  nodes:
+    ca1: { kind: ca }
+)") == "lab.yaml:4: ca ca1 has no port (e.g. port: 8480; it serves on 127.0.0.1)");
+    CHECK(problems(R"(name: t
+topology:
+  nodes:
+    ca1: { kind: ca, port: 80, approval: sometimes, colour: red }
+)")
+              .find("port must be a number from 1024 to 65535") != std::string::npos);
+    const std::string two = problems(R"(name: t
+topology:
+  nodes:
+    ca1: { kind: ca, port: 8480 }
+    ca2: { kind: ca, port: 8480 }
+)");
+    CHECK(two.find("ca ca2: port 8480 is ca ca1's") != std::string::npos);
+    const std::string linked = problems(R"(name: t
+topology:
+  nodes:
+    r1: { kind: router }
+    ca1: { kind: ca, port: 8480 }
+  links:
+    - endpoints: ["r1:fe-0/0/0", "ca1:eth0"]
+)");
+    CHECK(linked.find("ca ca1 takes no link") != std::string::npos);
+}

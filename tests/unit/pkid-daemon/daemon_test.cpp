@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <filesystem>
 #include <fstream>
@@ -11,8 +12,11 @@
 #include <thread>
 
 #include "../pkid/test_ca.hpp"
+#include "msim/ca/ca_store.hpp"
+#include "msim/ca/http_server.hpp"
 #include "msim/common/daemon.hpp"
 #include "msim/common/ipc/sync_client.hpp"
+#include "msim/common/router_clock.hpp"
 #include "msim/common/xml.hpp"
 #include "msim/config/schema.hpp"
 #include "msim/pki/certificate_store.hpp"
@@ -526,4 +530,272 @@ TEST_CASE("pkid: PKI requests from the CLI, kmd's RPCs, and a restart keeps ever
     CHECK(contains(cli(*client, "clear security pki key-pair certificate-id nosuch"), "error: "));
     CHECK(cli(*client, "clear security pki key-pair all").empty());
     CHECK_FALSE(std::filesystem::exists(certs / "keys" / "r1.key"));
+}
+
+namespace {
+
+// msim-ca's SCEP server in-process, on 127.0.0.1:<ephemeral>.
+struct LabCa {
+    ca::CaStore store;
+    boost::asio::io_context io;
+    std::unique_ptr<ca::HttpServer> server;
+    std::thread thread;
+    LabCa(const std::filesystem::path& dir, bool manual) : store(init(dir, manual)) {
+        server = std::make_unique<ca::HttpServer>(
+            io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0),
+            [this](const ca::HttpRequest& r) {
+                std::string line;
+                return ca::route(store, r, std::chrono::system_clock::now(), line);
+            });
+        thread = std::thread([this] { io.run(); });
+    }
+    ~LabCa() {
+        io.stop();
+        thread.join();
+    }
+    static ca::CaStore init(const std::filesystem::path& dir, bool manual) {
+        ca::InitOptions o;
+        o.subject = "CN=Lab SCEP CA,O=msim";
+        o.settings.challenge_password = "s3cret";
+        o.settings.manual_approval = manual;
+        o.settings.validity_days = 30;
+        return ca::CaStore::init(dir, o, std::chrono::system_clock::now());
+    }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(server->port()) + "/scep"; }
+    // The newest pending request, waiting up to `seconds` for one to arrive.
+    std::optional<unsigned> pending(int seconds = 10) {
+        for (int i = 0; i < seconds * 20; ++i) {
+            for (const auto& r : ca::CaStore(store.dir()).requests()) {
+                if (r.state == ca::RequestState::pending)
+                    return r.id;
+            }
+            std::this_thread::sleep_for(50ms);
+        }
+        return std::nullopt;
+    }
+};
+
+bool wait_for_log(const std::filesystem::path& file, const std::string& text, int seconds) {
+    for (int i = 0; i < seconds * 10; ++i) {
+        if (contains(read(file), text))
+            return true;
+        std::this_thread::sleep_for(100ms);
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "pkid with msim-ca: PENDING enrollment, Ctrl-C, the router's clock, the peer cache, re-enrollment") {
+    TempDir dir;
+    RouterPaths paths{"r1", dir.path / "r1"};
+    paths.create_layout();
+    LabCa lab(dir.path / "ca", true);
+    const std::string profile =
+        "security {\n    pki {\n        ca-profile lab {\n"
+        "            ca-identity lab;\n            enrollment {\n"
+        "                url " +
+        lab.url() +
+        ";\n                retry-interval 1;\n            }\n"
+        "            revocation-check {\n                disable;\n            }\n"
+        "        }\n    }\n}\n";
+    Running mgd("mgd", paths, [&profile](Daemon& d) {
+        d.register_rpc("get-owned-configuration", [&profile](const pugi::xml_node&, ipc::Responder r) {
+            pugi::xml_document doc;
+            xml::append_text(doc.append_child("configuration-text"), "configuration-output", profile);
+            r.reply(doc);
+        });
+    });
+    std::shared_ptr<pkid::Pkid> pkid_object;
+    auto pkid = start_pkid(paths, &pkid_object);
+    struct DropFirst {
+        std::shared_ptr<pkid::Pkid>& p;
+        ~DropFirst() { p.reset(); }
+    } drop_first{pkid_object};
+    ipc::SyncClient client(paths.socket("pkid"), "pkid");
+    for (int i = 0; i < 100 && pkid_object->settings().ca_profiles.empty(); ++i)
+        std::this_thread::sleep_for(20ms);
+    REQUIRE(pkid_object->settings().ca_profiles.count("lab"));
+    const auto certs = paths.certs_dir();
+
+    CHECK(contains(cli(client, "request security pki ca-certificate enroll ca-profile lab", true),
+                   "loaded successfully"));
+    CHECK(
+        contains(cli(client, "request security pki generate-key-pair certificate-id r1 size 2048"), "2048"));
+    const std::string enroll =
+        "request security pki local-certificate enroll scep ca-profile lab certificate-id r1 "
+        "challenge-password s3cret subject \"CN=r1.example.net,O=msim\" domain-name "
+        "r1.example.net";
+    static const auto tree = shell::make_operational_tree();
+    auto request_of = [](const std::string& line, pugi::xml_document& req) {
+        auto m = tree.match(shell::split_words(line));
+        REQUIRE(m.command);
+        auto r = req.append_child(m.command->rpc.c_str());
+        REQUIRE(m.command->fill(r, m.args).empty());
+    };
+
+    // retry 0 (the default): the CLI waits as long as the CA keeps the request PENDING; Ctrl-C ends it.
+    {
+        pugi::xml_document req;
+        request_of(enroll, req);
+        volatile std::sig_atomic_t interrupted = 0;
+        std::vector<std::string> progress;
+        std::thread instructor([&] {
+            (void)lab.pending();
+            std::this_thread::sleep_for(1500ms);  // a poll or two
+            interrupted = 1;
+        });
+        const auto start = std::chrono::steady_clock::now();
+        auto reply = client.call_streaming(
+            req.document_element(), 15s,
+            [&](const pugi::xml_node& body) {
+                progress.emplace_back(body.child_value("message"));
+            },
+            &interrupted);
+        instructor.join();
+        CHECK_FALSE(reply.ok());
+        CHECK(contains(reply.error_message, "cancelled"));
+        CHECK(std::chrono::steady_clock::now() - start < 8s);
+        REQUIRE_FALSE(progress.empty());
+        CHECK(contains(progress.back(), "retrying in 1 seconds"));
+        CHECK_FALSE(std::filesystem::exists(certs / "local" / "r1.crt"));
+    }
+    // Again, and the instructor approves while pkid polls: the certificate is stored.
+    {
+        std::thread instructor([&] {
+            std::this_thread::sleep_for(1500ms);
+            if (auto id = lab.pending())
+                ca::CaStore(lab.store.dir()).approve(*id, std::chrono::system_clock::now());
+        });
+        pugi::xml_document req;
+        request_of(enroll, req);
+        auto reply = client.call_streaming(req.document_element(), 15s, [](const pugi::xml_node&) {});
+        instructor.join();
+        REQUIRE(reply.ok());
+        CHECK(contains(reply.root().child("pki-enroll-results").child_value("message"),
+                       "Local certificate r1 loaded successfully"));
+    }
+    const auto first = pki::Certificate::from_bytes(t::bytes(read(certs / "local" / "r1.crt")));
+    CHECK(first.issuer_string() == "CN=Lab SCEP CA, O=msim");
+
+    // The router's clock: a certificate not valid yet becomes loadable after `set date`.
+    RouterClock clock(paths.clock_offset_file());
+    auto other_ca = t::make_root("CN=Other CA", current(true));
+    CHECK(contains(cli(client, "request security pki generate-key-pair certificate-id future"), "1024"));
+    const auto future_key = pki::KeyPair::from_private_pem(read(certs / "keys" / "future.key"));
+    t::IssueOptions later;
+    later.not_before = pki::Clock::now() + 10 * t::day;
+    later.not_after = pki::Clock::now() + 40 * t::day;
+    write(paths.tmp_dir() / "future.crt",
+          t::issue_for_key(other_ca, future_key, "CN=future", later).to_pem());
+    CHECK(contains(
+        cli(client, "request security pki local-certificate load certificate-id future filename future.crt"),
+        "not yet valid"));
+    clock.set(pki::Clock::now() + 11 * t::day);
+    CHECK(contains(
+        cli(client, "request security pki local-certificate load certificate-id future filename future.crt"),
+        "loaded successfully"));
+
+    // The peer certificate cache: the second validation is answered from it; a clock change empties it, and
+    // the peer certificate is then judged on the new time.
+    write(paths.tmp_dir() / "other.crt", other_ca.certificate.to_pem());
+    // (the lab profile holds the SCEP CA; a second profile for the other CA)
+    const std::string two_profiles =
+        "security {\n    pki {\n        ca-profile lab {\n"
+        "            ca-identity lab;\n            enrollment {\n"
+        "                url " +
+        lab.url() +
+        ";\n                retry-interval 1;\n            }\n"
+        "            revocation-check {\n                disable;\n            }\n"
+        "        }\n        ca-profile other {\n            ca-identity other;\n"
+        "            revocation-check {\n                disable;\n            }\n"
+        "        }\n    }\n}\n";
+    REQUIRE(client
+                .call(config_change("apply-configuration", "create", "security pki ca-profile other",
+                                    two_profiles))
+                .ok());
+    CHECK(contains(
+        cli(client, "request security pki ca-certificate load ca-profile other filename other.crt", true),
+        "loaded successfully"));
+    const auto peer = t::issue(other_ca, "CN=peer", [] {
+        t::IssueOptions o;
+        o.not_before = pki::Clock::now() - t::day;
+        o.not_after = pki::Clock::now() + 20 * t::day;
+        return o;
+    }());
+    auto validate = [&](bool& cached) {
+        pugi::xml_document req;
+        xml::append_text(req.append_child("validate-peer-certificate"), "certificate",
+                         hex(peer.certificate.to_der()));
+        auto reply = client.call(req);
+        REQUIRE(reply.ok());
+        auto res = reply.root().child("peer-certificate-validation");
+        cached = static_cast<bool>(res.child("cached"));
+        return std::string(res.child_value("status"));
+    };
+    bool cached = false;
+    CHECK(validate(cached) == "valid");  // router time: now + 11 days
+    CHECK_FALSE(cached);
+    CHECK(validate(cached) == "valid");
+    CHECK(cached);
+    clock.set(pki::Clock::now() + 25 * t::day);
+    std::this_thread::sleep_for(1200ms);  // pkid notices the new offset within a second
+    CHECK(validate(cached) == "expired");
+    CHECK_FALSE(cached);
+    CHECK(validate(cached) == "expired");  // the negative cache
+    CHECK(cached);
+
+    // Automatic re-enrollment: 50% of the lifetime left triggers it; the router's clock is moved past that.
+    clock.set(pki::Clock::now());
+    const std::string reenroll =
+        two_profiles.substr(0, two_profiles.rfind("    }\n}\n")) +
+        "        auto-re-enrollment {\n            certificate-id r1 {\n"
+        "                ca-profile lab;\n                challenge-password s3cret;\n"
+        "                re-enroll-trigger-time-percentage 50;\n"
+        "                re-generate-keypair;\n            }\n        }\n    }\n}\n";
+    REQUIRE(client
+                .call(config_change("validate-configuration", "create", "security pki auto-re-enrollment",
+                                    reenroll))
+                .ok());
+    REQUIRE(
+        client
+            .call(config_change("apply-configuration", "create", "security pki auto-re-enrollment", reenroll))
+            .ok());
+    CHECK(contains(cli(client, "show security pki local-certificate certificate-id r1 detail"),
+                   "  Auto-re-enrollment:\n    Status: Enabled\n    Next trigger time: " +
+                       pki::junos_time(first.not_before() + (first.not_after() - first.not_before()) / 2)));
+    std::this_thread::sleep_for(1500ms);
+    CHECK_FALSE(
+        contains(read(paths.messages_log()), "automatic re-enrollment of local certificate r1 started"));
+    const std::string old_key = read(certs / "keys" / "r1.key");
+    clock.set(pki::Clock::now() + 16 * t::day);  // past the middle of its 30 days
+    REQUIRE(
+        wait_for_log(paths.messages_log(), "automatic re-enrollment of local certificate r1 started", 10));
+    // the CA keeps it PENDING until the instructor approves; pkid polls every retry-interval
+    REQUIRE(wait_for_log(paths.messages_log(), "the CA has not issued the certificate yet", 15));
+    const auto id = lab.pending();
+    REQUIRE(id);
+    ca::CaStore(lab.store.dir()).approve(*id, std::chrono::system_clock::now());
+    REQUIRE(
+        wait_for_log(paths.messages_log(), "automatic re-enrollment of local certificate r1 succeeded", 15));
+    const auto renewed = pki::Certificate::from_bytes(t::bytes(read(certs / "local" / "r1.crt")));
+    CHECK(renewed.serial_hex() != first.serial_hex());
+    CHECK(renewed.subject_string() == first.subject_string());
+    CHECK(renewed.dns_names() == first.dns_names());
+    CHECK(read(certs / "keys" / "r1.key") != old_key);  // re-generate-keypair
+    CHECK(pki::KeyPair::from_private_pem(read(certs / "keys" / "r1.key")).matches(renewed));
+    // The CA's clock is the host's: the new certificate is due already by the router's; it is not renewed
+    // again.
+    CHECK(wait_for_log(paths.messages_log(), "is already past its re-enrollment trigger time", 5));
+    std::this_thread::sleep_for(2500ms);
+    CHECK(ca::CaStore(lab.store.dir()).requests().size() == 2);
+    // kmd sees the new certificate
+    pugi::xml_document get;
+    xml::append_text(get.append_child("get-local-certificate"), "certificate-id", "r1");
+    auto reply = client.call(get);
+    REQUIRE(reply.ok());
+    CHECK(std::string(reply.root().child("local-certificate").child_value("certificate")) ==
+          hex(renewed.to_der()));
+    clock.set(pki::Clock::now());
 }

@@ -243,3 +243,76 @@ TEST_CASE_FIXTURE(TempStore, "file system failures are io_errors and leave no te
     RequestParams params = request_params();
     CHECK(code_of([&] { store.generate_certificate_request("r1", params); }) == ErrorCode::io_error);
 }
+
+TEST_CASE_FIXTURE(TempStore,
+                  "re-enrollment: a new certificate and key pair replace the old pair in one step") {
+    CertificateStore store(certs());
+    const Identity ca = make_root("CN=Store CA");
+    const KeyPair old_key = store.generate_key_pair("r1", {KeyAlgorithm::rsa, 1024});
+    store.load_local_certificate("r1", issue_for_key(ca, old_key, "CN=r1").to_der(), reference_time());
+    const KeyPair new_key = KeyPair::generate({KeyAlgorithm::rsa, 1024});
+    const Certificate renewed = issue_for_key(ca, new_key, "CN=r1");
+
+    // the key must match the certificate; nothing changes otherwise
+    CHECK(code_of([&] {
+              store.replace_local_certificate("r1", old_key, renewed.to_der(), reference_time());
+          }) == ErrorCode::key_mismatch);
+    CHECK(store.key_pair("r1").public_pem() == old_key.public_pem());
+    // an expired certificate is refused like a loaded one
+    CHECK(code_of([&] {
+              store.replace_local_certificate("r1", new_key, renewed.to_der(), reference_time() + 400 * day);
+          }) == ErrorCode::expired);
+
+    store.replace_local_certificate("r1", new_key, renewed.to_der(), reference_time());
+    CHECK(store.key_pair("r1").public_pem() == new_key.public_pem());
+    CHECK(store.local_certificate("r1").same_as(renewed));
+    CHECK(store.key_pair("r1").matches(store.local_certificate("r1")));
+    struct stat st {};
+    REQUIRE(stat((certs() / "keys/r1.key").c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    CHECK_FALSE(fs::exists(certs() / "local/r1.crt.next"));
+    CHECK_FALSE(fs::exists(certs() / "keys/r1.key.next"));
+}
+
+TEST_CASE_FIXTURE(TempStore,
+                  "re-enrollment cut short by a crash: the store never keeps a key and a certificate apart") {
+    const Identity ca = make_root("CN=Store CA");
+    auto write = [](const fs::path& p, const std::string& text) {
+        std::ofstream(p, std::ios::binary) << text;
+    };
+    KeyPair old_key = KeyPair::generate({KeyAlgorithm::rsa, 1024});
+    Certificate old_cert = issue_for_key(ca, old_key, "CN=r1");
+    KeyPair new_key = KeyPair::generate({KeyAlgorithm::rsa, 1024});
+    Certificate new_cert = issue_for_key(ca, new_key, "CN=r1");
+    auto start = [&] {
+        fs::remove_all(certs());
+        CertificateStore store(certs());
+        write(certs() / "keys/r1.key", old_key.private_pem());
+        write(certs() / "local/r1.crt", old_cert.to_pem());
+    };
+
+    SUBCASE("crash after both new files were written: the new pair goes in") {
+        start();
+        write(certs() / "local/r1.crt.next", new_cert.to_pem());
+        write(certs() / "keys/r1.key.next", new_key.private_pem());
+        CertificateStore reopened(certs());
+        CHECK(reopened.local_certificate("r1").same_as(new_cert));
+        CHECK(reopened.key_pair("r1").public_pem() == new_key.public_pem());
+    }
+    SUBCASE("crash after the key was renamed: the certificate follows") {
+        start();
+        write(certs() / "keys/r1.key", new_key.private_pem());
+        write(certs() / "local/r1.crt.next", new_cert.to_pem());
+        CertificateStore reopened(certs());
+        CHECK(reopened.local_certificate("r1").same_as(new_cert));
+        CHECK(reopened.key_pair("r1").matches(reopened.local_certificate("r1")));
+    }
+    SUBCASE("crash before the new key was complete: the old pair stays") {
+        start();
+        write(certs() / "local/r1.crt.next", new_cert.to_pem());
+        CertificateStore reopened(certs());
+        CHECK(reopened.local_certificate("r1").same_as(old_cert));
+        CHECK(reopened.key_pair("r1").public_pem() == old_key.public_pem());
+        CHECK_FALSE(fs::exists(certs() / "local/r1.crt.next"));
+    }
+}

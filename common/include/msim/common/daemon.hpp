@@ -20,6 +20,7 @@
 #include "msim/common/ipc/server.hpp"
 #include "msim/common/log.hpp"
 #include "msim/common/paths.hpp"
+#include "msim/common/router_clock.hpp"
 
 namespace msim {
 
@@ -49,6 +50,8 @@ class Daemon {
     const RouterPaths& paths() const { return paths_; }
     boost::asio::io_context& io() { return io_; }
     Logger& log() { return log_; }
+    // The router's wall clock (`set date` moves it); the daemon's log lines carry its time.
+    const RouterClock& clock() const { return clock_; }
 
     void register_rpc(const std::string& rpc_name, RpcHandler handler);
     void register_session_rpc(const std::string& rpc_name, SessionRpcHandler handler);
@@ -96,6 +99,7 @@ class Daemon {
     std::string name_;
     RouterPaths paths_;
     boost::asio::io_context io_;
+    RouterClock clock_;
     Logger log_;
     std::map<std::string, RpcHandler, std::less<>> handlers_;
     std::map<std::string, SessionRpcHandler, std::less<>> session_handlers_;

@@ -5,7 +5,9 @@
 // an O_APPEND descriptor, so lines never interleave.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -27,13 +29,19 @@ class Logger {
     const std::string& host() const { return host_; }
     const std::filesystem::path& file() const { return file_; }
 
-    // "Nov 23 01:40:00" in local time, the syslog timestamp.
+    // "Nov 23 01:40:00" in local time, the syslog timestamp (of the host's clock, or of `t`).
     static std::string timestamp();
+    static std::string timestamp(std::chrono::system_clock::time_point t);
+    // Where the time of each line comes from: a router's daemons use the router's clock (`set date`).
+    void set_time_source(std::function<std::chrono::system_clock::time_point()> source) {
+        time_source_ = std::move(source);
+    }
 
   private:
     std::filesystem::path file_;
     std::string host_;
     std::string tag_;
+    std::function<std::chrono::system_clock::time_point()> time_source_;
     int fd_ = -1;
 };
 

@@ -1,5 +1,6 @@
 // Where things live in a router's state directory (its "disk"), as DESIGN.md lays it out:
-//   config/juniper.conf[.1..49]  var/log/  var/run/<daemon>.sock  var/db/certs/  var/tmp/  hardware.conf
+//   config/juniper.conf[.1..49]  var/log/  var/run/<daemon>.sock  var/db/certs/  var/db/clock-offset
+//   var/tmp/  hardware.conf
 #pragma once
 
 #include <array>
@@ -27,6 +28,8 @@ struct RouterPaths {
     }
     std::filesystem::path init_pid_file() const { return run_dir() / "init.pid"; }
     std::filesystem::path certs_dir() const { return root / "var" / "db" / "certs"; }
+    // The offset `set date` gives the router's clock (RouterClock).
+    std::filesystem::path clock_offset_file() const { return root / "var" / "db" / "clock-offset"; }
     std::filesystem::path tmp_dir() const { return root / "var" / "tmp"; }
     std::filesystem::path hardware_conf() const { return root / "hardware.conf"; }
 

@@ -7,6 +7,7 @@
 //     nodes:
 //       gateway-a: { kind: router, chassis: m10, pics: { 0/0: 4x-fe }, startup-config: "system {...}" }
 //       host-a:    { kind: host, address: 10.1.1.10/24, gateway: 10.1.1.1 }
+//       lab-ca:    { kind: ca, port: 8480, challenge-password: s3cret, approval: manual }
 //     links:
 //       - endpoints: ["gateway-a:fe-0/0/1", "host-a:eth0"]
 #pragma once
@@ -44,6 +45,19 @@ struct Host {
     int line = 0;
 };
 
+// msim-ca, the lab's SCEP certification authority: $MSIM_HOME/<name>, serving on 127.0.0.1:<port> (the
+// host's loopback, where the routers' pkid reaches it: http://127.0.0.1:<port>/scep, CRL at /ca.crl). It
+// has no link.
+struct LabCa {
+    std::string name;
+    int port = 0;
+    std::string subject;             // empty: msim-ca's default
+    std::string challenge_password;  // empty: none
+    std::string approval = "auto";   // or manual
+    unsigned validity_days = 365;
+    int line = 0;
+};
+
 struct Endpoint {
     std::string node;
     std::string interface;
@@ -61,6 +75,7 @@ struct LabFile {
     std::vector<Router> routers;
     std::vector<Host> hosts;
     std::vector<Link> links;
+    std::vector<LabCa> cas;
 
     const Router* router(std::string_view name) const;
     const Host* host(std::string_view name) const;
@@ -111,9 +126,15 @@ struct LabState {
     std::vector<std::string> routers;
     std::vector<HostState> hosts;
     std::vector<LinkState> links;
+    struct CaState {
+        std::string name;
+        int port = 0;
+    };
+    std::vector<CaState> cas;
 
     const HostState* host(std::string_view name) const;
     bool has_router(std::string_view name) const;
+    const CaState* ca(std::string_view name) const;
     // The link with this end, if any.
     const LinkState* link_of(const Endpoint& end) const;
 };

@@ -34,6 +34,9 @@ struct CertificateInfo {
     std::vector<std::string> distribution_crls;
     std::vector<std::string> key_usages;  // Junos words: "CRL signing", "Certificate signing", ...
     bool is_ca = false;
+    // Local certificates: `security pki auto-re-enrollment` (the daemon fills these in).
+    bool auto_reenrollment = false;
+    std::string next_trigger_text = "Disabled";  // "MM-DD-YYYY HH:MM UTC" when enabled
 };
 
 CertificateInfo describe_certificate(const Certificate& certificate, std::string identifier);

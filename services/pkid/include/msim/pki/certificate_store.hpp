@@ -27,7 +27,8 @@ void check_object_name(const std::string& name, const char* what);
 
 class CertificateStore {
   public:
-    // Creates the directory tree (mode 0700) when missing.
+    // Creates the directory tree (mode 0700) when missing, and completes a replace_local_certificate that a
+    // crash interrupted.
     explicit CertificateStore(std::filesystem::path root);
     const std::filesystem::path& root() const noexcept { return root_; }
 
@@ -48,6 +49,13 @@ class CertificateStore {
     // an expired or not-yet-valid certificate is refused. PEM or DER input.
     Certificate load_local_certificate(const std::string& id, ByteView bytes, TimePoint now);
     Certificate generate_self_signed_certificate(const std::string& id, const SelfSignedParams& params);
+    // Automatic re-enrollment: the new certificate (and, with re-generate-keypair, its new key pair) replaces
+    // the old pair as one step. Both are written beside the old files first (local/<id>.crt.next,
+    // keys/<id>.key.next), then renamed key first; a crash in between is completed when the store is opened
+    // again, so the store never holds a key and a certificate that do not belong together. Same checks as
+    // load_local_certificate (the key must match, the certificate be valid at `now`).
+    Certificate replace_local_certificate(const std::string& id, const KeyPair& key, ByteView certificate,
+                                          TimePoint now);
     Certificate local_certificate(const std::string& id) const;
     bool has_local_certificate(const std::string& id) const;  // for the daemon's validate phase
     std::vector<std::string> local_certificate_ids() const;
@@ -89,6 +97,7 @@ class CertificateStore {
     std::vector<std::string> names_in(const char* folder, const char* extension) const;
     std::string read_text(const std::filesystem::path& path, const std::string& missing_message) const;
     void remove(const std::filesystem::path& path, const std::string& missing_message);
+    void complete_replacements();
 
     std::filesystem::path root_;
 };

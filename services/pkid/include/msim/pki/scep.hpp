@@ -31,6 +31,7 @@ enum class ScepStatus { success, failure, pending };
 struct ScepResult {
     ScepStatus status = ScepStatus::failure;
     std::optional<Certificate> certificate;  // success: the issued certificate for our key
+    std::vector<Crl> crls;                   // success of a GetCRL: the CRL
     std::string fail_info;       // failure: badAlg, badMessageCheck, badRequest, badTime, badCertId
     std::string transaction_id;  // for GetCertInitial polling
 };
@@ -49,6 +50,16 @@ ScepResult scep_pkcs_req(const ScepEnrollment& e, const KeyPair& key, const Cert
 // CertPoll (GetCertInitial) for a pending transaction.
 ScepResult scep_get_cert_initial(const ScepEnrollment& e, const KeyPair& key,
                                  const CertificateRequest& request, const std::string& transaction_id);
+
+// The answer to one PKIOperation, checked and decoded as RFC 8894 §3.3.2 says: a signedData by one of
+// `ca_certificates`, messageType CertRep, our `transaction_id`, our `sender_nonce` as recipientNonce, and a
+// pkiStatus; for SUCCESS the envelopedData is decrypted with `key` (`signer` is the certificate our message
+// was signed with, which names us as the recipient; nullptr tries every recipient) and the certificate for
+// `key` is taken (or, from a GetCRL, the CRL). Throws PkiError for anything else. Public for the fuzzer
+// (tests/fuzz/scep) and for tests that speak SCEP messages of their own.
+ScepResult scep_read_cert_rep(ByteView answer, const std::vector<Certificate>& ca_certificates,
+                              const KeyPair& key, const Certificate* signer,
+                              const std::string& transaction_id, const std::string& sender_nonce);
 
 // The certificate messages are encrypted to: an RA certificate with keyEncipherment when the bundle has one,
 // else the CA certificate.

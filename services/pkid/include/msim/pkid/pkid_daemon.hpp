@@ -21,6 +21,8 @@
 #include "msim/pki/certificate_store.hpp"
 #include "msim/pki/crl_cache.hpp"
 #include "msim/pki/crl_download.hpp"
+#include "msim/pki/peer_cache.hpp"
+#include "msim/pki/scep.hpp"
 
 namespace msim::pkid {
 
@@ -34,6 +36,16 @@ struct CaProfileSettings {
     unsigned enrollment_retry_interval = 0;  // enrollment retry-interval, seconds
     std::string ca_file;                     // M-series `file`: the CA certificate in var/etc/ikecert
     bool pem_encoding = false;               // M-series `encoding pem` (default binary = DER)
+    std::map<std::string, std::string> crl_passwords;  // crl url -> `password` (decoded from $9$)
+};
+
+// security pki auto-re-enrollment [scep] certificate-id ID { … } (seed 003).
+struct AutoReenrollment {
+    std::string ca_profile;
+    std::string challenge_password;         // decoded from $9$
+    unsigned trigger_percentage = 0;        // re-enroll-trigger-time-percentage: lifetime left, 1..99
+    bool regenerate_key_pair = false;       // re-generate-keypair
+    std::optional<unsigned> validity_days;  // validity-period: the lifetime the trigger is taken from
 };
 
 struct PkiSettings {
@@ -44,7 +56,14 @@ struct PkiSettings {
     unsigned enrollment_retry = 0;  // security certificates enrollment-retry (M-series polls)
     std::map<std::string, CaProfileSettings> ca_profiles;  // security pki ca-profile, and the M-series
                                                            // security certificates certification-authority
+    std::map<std::string, AutoReenrollment> auto_reenrollment;  // by certificate-id
 };
+
+// When automatic re-enrollment of `certificate` is due: when the part of its lifetime left has come down to
+// the trigger percentage (seed 003: "the percentage of the certificate's lifetime that remains before
+// expiration"). The lifetime runs from notBefore for `validity-period` days when configured, else to
+// notAfter.
+pki::TimePoint reenrollment_trigger(const pki::Certificate& certificate, const AutoReenrollment& settings);
 
 // A configuration statement pkid refuses in validate: the [edit …] path, the statement, the message.
 struct PkiConfigError : std::runtime_error {
@@ -81,8 +100,19 @@ class Pkid {
     void configure_crl_cache();
     // SCEP enrollment: `work` runs on the enrollment thread (network only, no store access); what it
     // returns runs back on the daemon's I/O thread. One enrollment at a time; a second one is refused.
-    void run_enrollment(std::function<std::function<void()>()> work);
-    bool stopping() const { return stopping_; }
+    // `work` gets the enrollment's cancel flag: set by an operator's Ctrl-C (the responder's cancel) or by
+    // the daemon's shutdown.
+    using CancelFlag = std::shared_ptr<std::atomic<bool>>;
+    void run_enrollment(std::function<std::function<void()>(const CancelFlag&)> work,
+                        const ipc::Responder* cancellable = nullptr);
+    // Everything a cached verdict or CRL depends on changed (trust store, configuration, clock).
+    void forget_verdicts();
+    // Automatic re-enrollment: checked every second on the router's clock.
+    void schedule_reenrollment_check();
+    void check_reenrollment();
+    void start_reenrollment(const std::string& id, const AutoReenrollment& settings);
+    void poll_reenrollment(const std::string& id);
+    void log_reenrollment(const std::string& text);
 
     Daemon& daemon_;
     config::OwnedConfiguration owned_;
@@ -92,11 +122,34 @@ class Pkid {
     // refresh-interval / cache-timeout-negative cache.
     pki::CurlCrlFetcher crl_download_;
     pki::CachingCrlFetcher crl_cache_;
+    pki::PeerCertificateCache peer_cache_;
     std::thread enroll_thread_;
     std::atomic<bool> enrolling_{false};
-    std::atomic<bool> stopping_{false};
+    CancelFlag enroll_cancel_;  // the running enrollment's; the destructor sets it
     bool have_configuration_ = false;
     boost::asio::steady_timer config_timer_;
+
+    // Per auto-re-enrolled certificate-id: where its re-enrollment stands.
+    struct Reenrollment {
+        std::string settled;  // SHA-1 of a certificate not to re-enroll again (already due when received)
+        std::chrono::steady_clock::time_point retry_after{};  // after a failure
+        // A request the CA left PENDING: polled every retry-interval, up to `retry` times (0: no limit).
+        struct Pending {
+            pki::KeyPair key;
+            pki::CertificateRequest request;
+            std::string transaction_id;
+            std::string certificate;  // SHA-1 of the certificate being replaced
+            unsigned polls = 0;
+            std::chrono::steady_clock::time_point next_poll;
+        };
+        std::optional<Pending> pending;
+    };
+    std::map<std::string, Reenrollment> reenrollment_;
+    void reenrollment_answer(const std::string& id, const std::optional<Reenrollment::Pending>& sent,
+                             const std::optional<pki::ScepResult>& result, const std::string& error,
+                             std::chrono::seconds interval, unsigned retries);
+    boost::asio::steady_timer reenroll_timer_;
+    std::chrono::nanoseconds clock_offset_seen_{0};
 };
 
 }  // namespace msim::pkid
