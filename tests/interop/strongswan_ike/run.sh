@@ -13,7 +13,8 @@
 # (strongSwan's rw-multi-ciphers); aggressive mode with an FQDN identity (rw-psk-fqdn, rw-psk-aggressive);
 # rsa-signatures with certificates from an `openssl` CA (a pkid key pair and CSR on the router) in main mode
 # both ways and aggressive mode (net2net-cert, rw-cert, rw-cert-aggressive), and a certificate from a CA
-# msim does not trust fails cleanly. tshark decodes every ISAKMP message of a capture without a malformed
+# msim does not trust fails cleanly; an IKE SA in use is renegotiated before it expires, traffic never
+# stopping. tshark decodes every ISAKMP message of a capture without a malformed
 # packet. The strongSwan scenarios covered, and those that do not apply, are listed in
 # tests/interop/strongswan_ike/README.md. Needs root (namespaces, TAP).
 source "$(dirname "$0")/../../integration/lib.sh"
@@ -510,6 +511,36 @@ expect_contains "msim logs AUTHENTICATION-FAILED for the untrusted certificate" 
 expect_not_contains "untrusted CA: no IKE SA on msim" "$(cli_a 'show ike security-associations')" "Matured"
 ip netns exec host-a ping -c 1 -W 1 10.2.2.10 >/dev/null 2>&1 && fail "untrusted CA: traffic passed" || pass "untrusted CA: no traffic"
 [ -n "$kmd_pid" ] && [ "$(daemon_pid gateway-a kmd)" = "$kmd_pid" ] && pass "kmd did not restart" || fail "kmd restarted"
+
+# ---------------------------------------------------------------- 10. IKE SA renegotiated before it expires
+# msim initiates with an IKE lifetime of 180 s: at 85 % it negotiates a new IKE SA (no INITIAL-CONTACT),
+# charon adopts the child SA into it, msim deletes the old one, and traffic never stops.
+reset_sas
+rm -f "$WORK/x509/sw-other-ca.crt"
+out=$(configure_a ike-3des-sha1-g2 main esp-3des-sha1 group2 interop-secret)
+out=$(cli_a 'configure
+set security ike proposal ike-3des-sha1-g2 lifetime-seconds 180
+commit and-quit')
+expect_contains "gateway-a: IKE lifetime 180 s committed" "$out" "commit complete"
+write_swanctl 3des-sha1-modp1024 3des-sha1-modp1024 no interop-secret
+ping_through 30 && pass "msim initiated the tunnel" || fail "no tunnel for the IKE rekey case"
+first=$(cli_a 'show ike security-associations' | awk '$1 == "10.0.0.2" && $2 == "Matured" { print $3 }')
+rekeyed=""
+for _ in $(seq 1 100); do  # 153 s after establishment at most, checked every 2 s
+    sleep 2
+    now=$(cli_a 'show ike security-associations' | awk '$1 == "10.0.0.2" && $2 == "Matured" { print $3 }')
+    if [ -n "$now" ] && [ "$now" != "$first" ] && [ "$(echo "$now" | wc -l)" -eq 1 ]; then
+        rekeyed=$now
+        break
+    fi
+    ip netns exec host-a ping -c 1 -W 1 10.2.2.10 >/dev/null 2>&1 || fail "traffic stopped while the IKE SA aged"
+done
+[ -n "$rekeyed" ] && pass "a new IKE SA replaced $first before it expired ($rekeyed)" || fail "the IKE SA was not renegotiated"
+expect_contains "kmd logged the rekey" "$(cli_a 'show log messages')" "IKE SA with 10.0.0.2 rekeyed"
+ping_through 5 && pass "traffic flows after the IKE rekey" || fail "no traffic after the IKE rekey"
+ping_from_sw && pass "and back from charon's side" || fail "no traffic sw -> host-a after the IKE rekey"
+sw_sas=$(swanctl_ --list-sas)
+expect_contains "charon kept the child SA (adopted by the new IKE SA)" "$sw_sas" "INSTALLED"
 
 # ---------------------------------------------------------------- the capture
 kill -INT "$capture_pid"
