@@ -656,14 +656,20 @@ void Kmd::on_packet(const ipc::PacketMeta& meta, std::span<const std::uint8_t> b
     }
     ++entry->in_packets;
     entry->in_bytes += data.size();
-    // The peer's current port (it moves to 4500 with NAT-T, or a NAT maps it).
-    entry->remote_port = meta.source_port;
-    entry->local_port = meta.destination_port;
+    // The peer's current ports (it moves to 4500 with NAT-T, or a NAT maps it) are taken from a message the
+    // session accepted, not from anything that merely carries the cookies.
+    const Ports ports{meta.destination_port, meta.source_port};
     if (!entry->established_at) {
-        after_phase1_step(entry->id, entry->p1->handle(data));
+        const Phase1State before = entry->p1->state();
+        Step step = entry->p1->handle(data);
+        if (!step.error || entry->p1->state() != before) {
+            entry->local_port = ports.local;
+            entry->remote_port = ports.remote;
+        }
+        after_phase1_step(entry->id, std::move(step));
         return;
     }
-    handle_established(*entry, data, header);
+    handle_established(*entry, data, header, ports);
 }
 
 void Kmd::start_responder(const std::string& local, const std::string& remote, std::uint16_t local_port,
@@ -927,7 +933,7 @@ void Kmd::erase_ike(std::uint64_t id) {
     ikes_.erase(it);
 }
 
-void Kmd::handle_established(IkeEntry& e, const Bytes& data, const isakmp::Header& header) {
+void Kmd::handle_established(IkeEntry& e, const Bytes& data, const isakmp::Header& header, Ports ports) {
     switch (header.exchange) {
         case isakmp::ExchangeType::Quick: {
             auto q = e.quick.find(header.message_id);
@@ -935,7 +941,12 @@ void Kmd::handle_established(IkeEntry& e, const Bytes& data, const isakmp::Heade
                 if (q->second.done) {
                     return;  // finished (a late duplicate)
                 }
-                after_quick_step(e.id, header.message_id, q->second.session->handle(data));
+                Step step = q->second.session->handle(data);
+                if (!step.error) {
+                    e.local_port = ports.local;
+                    e.remote_port = ports.remote;
+                }
+                after_quick_step(e.id, header.message_id, std::move(step));
                 return;
             }
             if (e.pending_quick.count(header.message_id)) {
@@ -945,7 +956,7 @@ void Kmd::handle_established(IkeEntry& e, const Bytes& data, const isakmp::Heade
             return;
         }
         case isakmp::ExchangeType::Informational:
-            handle_informational(e, data);
+            handle_informational(e, data, ports);
             return;
         case isakmp::ExchangeType::IdentityProtection:
         case isakmp::ExchangeType::Aggressive: {
@@ -959,12 +970,14 @@ void Kmd::handle_established(IkeEntry& e, const Bytes& data, const isakmp::Heade
     }
 }
 
-void Kmd::handle_informational(IkeEntry& e, const Bytes& data) {
+void Kmd::handle_informational(IkeEntry& e, const Bytes& data, Ports ports) {
     auto payloads = open_informational(*crypto_, *e.p1->ike_sa(), data);
     if (!payloads.ok()) {
         trace("ike", "dropped an informational from " + e.remote + ": " + payloads.error().message);
         return;
     }
+    e.local_port = ports.local;  // authenticated (HASH(1)): the peer's ports as they are now
+    e.remote_port = ports.remote;
     const std::uint64_t id = e.id;
     const std::string peer = e.remote;
     for (const auto& p : *payloads) {

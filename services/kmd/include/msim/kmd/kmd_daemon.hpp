@@ -109,8 +109,11 @@ class Kmd final : public EventSink {
     void mark_dead(IkeEntry& entry);
     void uncount_half_open(IkeEntry& entry);
     void erase_ike(std::uint64_t id);
-    void handle_established(IkeEntry& entry, const Bytes& data, const isakmp::Header& header);
-    void handle_informational(IkeEntry& entry, const Bytes& data);
+    struct Ports {
+        std::uint16_t local = 500, remote = 500;
+    };
+    void handle_established(IkeEntry& entry, const Bytes& data, const isakmp::Header& header, Ports ports);
+    void handle_informational(IkeEntry& entry, const Bytes& data, Ports ports);
     // Quick mode.
     void start_quick_mode(std::uint64_t ike_id, const std::string& sa_name);
     void respond_quick_mode(std::uint64_t ike_id, std::uint32_t message_id, Bytes data);
