@@ -130,6 +130,11 @@ ipc::Handlers Daemon::make_handlers() {
             notification_handler_(c, n);
         }
     };
+    h.on_packet = [this](ipc::Connection& c, const ipc::PacketMeta& meta, std::span<const uint8_t> bytes) {
+        if (packet_handler_) {
+            packet_handler_(c, meta, bytes);
+        }
+    };
     return h;
 }
 
@@ -187,6 +192,16 @@ void Daemon::call_peer(const std::string& daemon, std::string_view rpc_name, ipc
     pugi::xml_document doc;
     doc.append_child(std::string(rpc_name).c_str());
     call_peer(daemon, doc.document_element(), timeout, std::move(done));
+}
+
+bool Daemon::send_packet_to_peer(const std::string& daemon, const ipc::PacketMeta& meta,
+                                 std::span<const uint8_t> bytes, std::string& error) {
+    auto conn = peer_connection(daemon, error);
+    if (!conn) {
+        return false;
+    }
+    conn->send_packet(meta, bytes);
+    return true;
 }
 
 std::function<void()> Daemon::call_peer_streaming(const std::string& daemon, const pugi::xml_node& request,

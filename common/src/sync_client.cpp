@@ -14,6 +14,11 @@ SyncClient::SyncClient(const std::filesystem::path& socket_path, std::string pee
             notify_(n);
         }
     };
+    handlers.on_packet = [this](Connection&, const PacketMeta& meta, std::span<const uint8_t> bytes) {
+        if (packet_) {
+            packet_(meta, bytes);
+        }
+    };
     ConnectionOptions options;
     options.peer_name = std::move(peer_name);
     conn_ = Connection::create(connect_socket(io_, socket_path), std::move(handlers), nullptr, options);
@@ -92,6 +97,12 @@ Reply SyncClient::call(std::string_view rpc_name, Duration timeout) {
     pugi::xml_document doc;
     doc.append_child(std::string(rpc_name).c_str());
     return call(doc, timeout);
+}
+
+void SyncClient::send_packet(const PacketMeta& meta, std::span<const uint8_t> bytes) {
+    conn_->send_packet(meta, bytes);
+    io_.restart();
+    io_.poll();  // the write completes at once on a Unix socket with room in its buffer
 }
 
 void SyncClient::poll() {

@@ -223,6 +223,9 @@ struct ForwardingEngine::Impl {
     std::unordered_map<uint32_t, Unit*> local_addresses;
     std::unordered_map<uint32_t, Unit*> broadcast_addresses;
     std::unordered_map<std::string, Unit*> units_by_name;
+    // The units that name each SA (`family inet ipsec-sa`), in interface and unit order: a packet steered
+    // into an SA finds its carrier without going through every unit (thousands of es- units).
+    std::unordered_map<std::string, std::vector<Unit*>> units_by_sa;
 
     ArpCache arp;
     std::map<uint64_t, Pending> pending;
@@ -322,12 +325,16 @@ struct ForwardingEngine::Impl {
         local_addresses.clear();
         broadcast_addresses.clear();
         units_by_name.clear();
+        units_by_sa.clear();
         uint32_t nh_index = 500;
 
         PrefixTrie<Unit*> connected;
         for (auto& [name, p] : phys) {
             for (auto& [number, u] : p->units) {
                 units_by_name[u.name] = &u;
+                if (!u.cfg.ipsec_sa.empty()) {
+                    units_by_sa[u.cfg.ipsec_sa].push_back(&u);
+                }
                 if (!u.up()) {
                     continue;
                 }
@@ -526,18 +533,23 @@ struct ForwardingEngine::Impl {
         return ike(sport) || ike(dport);
     }
 
-    void to_service_pic(Packet&& pkt, const std::string& sa, Unit* from, bool input) {
-        Unit* carrier = nullptr;
-        for (auto& [name, p] : phys) {
-            if (p->pic == nullptr) {
-                continue;
-            }
-            for (auto& [n, u] : p->units) {
-                if (u.cfg.ipsec_sa == sa && carrier == nullptr) {
-                    carrier = &u;
-                }
+    // The first unit of an interface with a service PIC that names `sa`.
+    Unit* sa_carrier(const std::string& sa) {
+        ensure_routes();
+        auto it = units_by_sa.find(sa);
+        if (it == units_by_sa.end()) {
+            return nullptr;
+        }
+        for (Unit* u : it->second) {
+            if (u->phys->pic != nullptr) {
+                return u;
             }
         }
+        return nullptr;
+    }
+
+    void to_service_pic(Packet&& pkt, const std::string& sa, Unit* from, bool input) {
+        Unit* carrier = sa_carrier(sa);
         ServicePic* pic = carrier != nullptr ? carrier->phys->pic : nullptr;
         if (pic == nullptr) {
             for (auto& [name, p] : phys) {
@@ -1750,14 +1762,9 @@ void ForwardingEngine::report_once(const std::string& kind, const std::string& m
 }
 
 std::string ForwardingEngine::unit_for_sa(const std::string& sa_name) const {
-    for (const auto& [name, p] : impl_->phys) {
-        for (const auto& [n, u] : p->units) {
-            if (!sa_name.empty() && u.cfg.ipsec_sa == sa_name) {
-                return u.name;
-            }
-        }
-    }
-    return {};
+    impl_->ensure_routes();
+    auto it = impl_->units_by_sa.find(sa_name);
+    return sa_name.empty() || it == impl_->units_by_sa.end() ? std::string() : it->second.front()->name;
 }
 
 // ---- operational data ----
@@ -1826,6 +1833,10 @@ std::vector<PhysicalInterfaceInfo> ForwardingEngine::interfaces() const {
     // Junos lists by FPC/PIC/port with lo0 among the others alphabetically; name order of the kinds is
     // close enough and stable: es, fe, ge, lo0, so, sp.
     return out;
+}
+
+bool ForwardingEngine::has_interface(std::string_view name) const {
+    return impl_->phys.find(name) != impl_->phys.end();
 }
 
 std::optional<PhysicalInterfaceInfo> ForwardingEngine::interface(std::string_view name) const {

@@ -42,7 +42,12 @@ std::string render_security_associations(const pugi::xml_node& reply, bool detai
         auto sas = block.children("ipsec-security-associations");
         auto head = sas.begin();
         out << "\n  Local gateway: " << head->child_value("sa-local-gateway")
-            << ", Remote gateway: " << head->child_value("sa-remote-gateway") << "\n\n";
+            << ", Remote gateway: " << head->child_value("sa-remote-gateway") << "\n";
+        if (block.child("sa-local-identity")) {  // a dynamic SA: the proxy identities negotiated
+            out << "  Local identity: " << block.child_value("sa-local-identity") << "\n"
+                << "  Remote identity: " << block.child_value("sa-remote-identity") << "\n";
+        }
+        out << "\n";
         const std::string type = block.child_value("sa-type");
         if (!detail) {
             out << "    Direction SPI         AUX-SPI     Mode       Type     Protocol\n";
@@ -67,14 +72,24 @@ std::string render_security_associations(const pugi::xml_node& reply, bool detai
                 << ", State: Installed\n"
                 << "    Protocol: " << upper(sa.child_value("sa-protocol"))
                 << ", Authentication: " << sa.child_value("sa-authentication-algorithm")
-                << ", Encryption: " << sa.child_value("sa-encryption-algorithm") << "\n"
-                << "    Anti-replay service: "
+                << ", Encryption: " << sa.child_value("sa-encryption-algorithm") << "\n";
+            if (sa.child("sa-soft-lifetime")) {
+                out << "    Soft lifetime: " << sa.child_value("sa-soft-lifetime") << "\n";
+            }
+            if (sa.child("sa-hard-lifetime")) {
+                out << "    Hard lifetime: " << sa.child_value("sa-hard-lifetime") << "\n";
+            }
+            out << "    Anti-replay service: "
                 << (window == "disabled" ? std::string("Disabled") : "Enabled, Replay window size: " + window)
                 << "\n"
                 << "    Encryption Services PIC: " << sa.child_value("sa-pic") << "\n";
             if (std::string_view(sa.child_value("sa-direction")) == "outbound") {
                 out << "    Packets encrypted: " << c.child_value("packets-encrypted")
                     << ", Bytes encrypted: " << c.child_value("bytes-encrypted") << "\n";
+                if (c.child("pic-acquire-drops")) {  // a dynamic SA: packets that waited for it in vain
+                    out << "    Packets dropped waiting for negotiation on this PIC: "
+                        << c.child_value("pic-acquire-drops") << "\n";
+                }
             } else {
                 out << "    Packets decrypted: " << c.child_value("packets-decrypted")
                     << ", Bytes decrypted: " << c.child_value("bytes-decrypted") << "\n"
@@ -127,10 +142,9 @@ std::string render_ike_security_associations(const pugi::xml_node& reply) {
         if (b.child("ike-sa-lifetime")) {
             out << "  Lifetime: " << b.child_value("ike-sa-lifetime") << "\n"
                 << "  Algorithms:\n"
-                << "    Authentication        : " << b.child_value("ike-sa-authentication-algorithm") << "\n"
-                << "    Encryption            : " << b.child_value("ike-sa-encryption-algorithm") << "\n"
-                << "    Pseudo random function: " << b.child_value("ike-sa-prf-algorithm") << "\n"
-                << "    Diffie-Hellman group  : " << b.child_value("ike-sa-dhgroup") << "\n";
+                << "   Authentication        : " << b.child_value("ike-sa-authentication-algorithm") << "\n"
+                << "   Encryption            : " << b.child_value("ike-sa-encryption-algorithm") << "\n"
+                << "   Pseudo random function: " << b.child_value("ike-sa-prf-algorithm") << "\n";
         }
         out << "  Traffic statistics:\n";
         stat("Input  bytes  :", "ike-sa-input-bytes");

@@ -4,8 +4,10 @@
 # 3des/hmac-sha1-96, PFS group2) and host-a reaches host-b through the negotiated tunnel. show ike
 # security-associations says Matured on both sides, show ipsec security-associations lists the dynamic SAs
 # with traffic counted, and a capture of the gateway wire holds ISAKMP (tshark decodes main mode and quick
-# mode, nothing malformed) and ESP, nothing else. Then the lab again with a wrong pre-shared key on
-# gateway-b: no SA, AUTHENTICATION-FAILED in var/log/messages, kmd still running. Needs root.
+# mode, nothing malformed) and ESP, nothing else. The proxy identities and remaining lifetimes are shown; a
+# configuration change leaves the running SAs alone; clear ike / clear ipsec force renegotiation. Then the
+# lab again with a wrong pre-shared key on gateway-b: no SA, AUTHENTICATION-FAILED in var/log/messages, kmd
+# still running. Needs root.
 source "$(dirname "$0")/lib.sh"
 
 LAB="$(cd "$(dirname "$0")/../.." && pwd)/labs/two-gateways-ike.yaml"
@@ -52,8 +54,10 @@ out=$(cli_b 'show ike security-associations')
 expect_contains "B: the IKE SA with A is Matured" "$out" "10.5.5.5        Matured"
 out=$(cli_a 'show ike security-associations detail 10.6.6.6')
 expect_contains "A: detail: initiator" "$out" "Role: Initiator, State: Matured"
-expect_contains "A: detail: algorithms" "$out" "    Encryption            : 3des-cbc"
-expect_contains "A: detail: DH group" "$out" "    Diffie-Hellman group  : DH-group-2"
+expect_contains "A: detail: algorithms (the ES PIC layout, junos-cli.md 5.4.1)" "$out" "  Algorithms:
+   Authentication        : sha1
+   Encryption            : 3des-cbc
+   Pseudo random function: hmac-sha1"
 
 out=$(cli_a 'show ipsec security-associations')
 expect_contains "A: sa-dyn is up" "$out" "Security association: sa-dyn, Interface family: Up"
@@ -98,6 +102,55 @@ new_spi=$(echo "$out" | awk '$1 == "outbound" { print $2 }')
     || fail "outbound SPI '$old_spi' -> '$new_spi'"
 out=$(cli_a 'show ike security-associations detail')
 expect_contains "the same IKE SA carried the new quick mode" "$out" "IPSec security associations: 2 created"
+
+# The proxy identities and what is left of the lifetimes (junos-cli.md 5.4.5, 5.4.1).
+out=$(cli_a 'show ipsec security-associations sa-dyn')
+expect_contains "A: the negotiated local identity" "$out" "  Local identity: ipv4_subnet(any:0,[0..7]=10.1.1.0/24)"
+expect_contains "A: the negotiated remote identity" "$out" "  Remote identity: ipv4_subnet(any:0,[0..7]=10.2.2.0/24)"
+out=$(cli_a 'show ipsec security-associations detail sa-dyn')
+echo "$out" | grep -Eq '^    Soft lifetime: Expires in [0-9]+ seconds$' && pass "A: soft lifetime remaining" || fail "A: no soft lifetime: $out"
+echo "$out" | grep -Eq '^    Hard lifetime: Expires in [0-9]+ seconds$' && pass "A: hard lifetime remaining" || fail "A: no hard lifetime"
+expect_contains "A: packets that waited in vain are counted" "$out" "Packets dropped waiting for negotiation on this PIC: "
+
+# A configuration change applies to new SAs only (the seed): the running IKE and IPsec SAs stay.
+spi_before=$(cli_a 'show ipsec security-associations' | awk '$1 == "outbound" { print $2 }')
+cookie_before=$(cli_a 'show ike security-associations' | awk '$1 == "10.6.6.6" { print $3 }')
+out=$(cli_a 'configure
+set security ike proposal ike-proposal lifetime-seconds 7200
+set security ipsec proposal esp-proposal lifetime-seconds 7200
+set security ipsec policy ipsec-policy perfect-forward-secrecy keys group1
+commit and-quit')
+expect_contains "A: proposals and PFS changed" "$out" "commit complete"
+host_ping 10.2.2.10 2 && pass "traffic flows through the running tunnel after the change" || fail "no traffic after a configuration change"
+spi_after=$(cli_a 'show ipsec security-associations' | awk '$1 == "outbound" { print $2 }')
+cookie_after=$(cli_a 'show ike security-associations' | awk '$1 == "10.6.6.6" { print $3 }')
+[ -n "$spi_before" ] && [ "$spi_before" = "$spi_after" ] && pass "the IPsec SA was not torn down (SPI $spi_after)" ||
+    fail "outbound SPI '$spi_before' -> '$spi_after' after a configuration change"
+[ -n "$cookie_before" ] && [ "$cookie_before" = "$cookie_after" ] && pass "the IKE SA was not torn down" ||
+    fail "IKE SA cookie '$cookie_before' -> '$cookie_after' after a configuration change"
+out=$(cli_a 'configure
+set security ipsec policy ipsec-policy perfect-forward-secrecy keys group2
+delete security ike proposal ike-proposal lifetime-seconds
+delete security ipsec proposal esp-proposal lifetime-seconds
+commit and-quit')
+
+# clear ike security-associations PEER: the IKE SAs go on both sides (A tells B), the IPsec SAs keep
+# carrying traffic; clearing the IPsec SAs then needs a new phase 1 first.
+cli_a 'clear ike security-associations 10.6.6.6' >/dev/null
+expect_not_contains "A: no IKE SA after clear ike" "$(cli_a 'show ike security-associations')" "10.6.6.6"
+cleared_b=0
+for _ in $(seq 1 20); do
+    case "$(cli_b 'show ike security-associations')" in *10.5.5.5*) sleep 0.3 ;; *) cleared_b=1; break ;; esac
+done
+[ "$cleared_b" -eq 1 ] && pass "B: the peer's delete removed its IKE SA too" || fail "B still lists the IKE SA"
+host_ping 10.2.2.10 2 && pass "the IPsec SAs still carry traffic without an IKE SA" || fail "no traffic after clear ike"
+cli_a 'clear ipsec security-associations' >/dev/null
+ping_recovers 30 && pass "after clearing both: traffic flows again" || fail "no traffic after clear ike + clear ipsec"
+out=$(cli_a 'show ike security-associations')
+new_cookie=$(echo "$out" | awk '$1 == "10.6.6.6" && $2 == "Matured" { print $3 }')
+[ -n "$new_cookie" ] && [ "$new_cookie" != "$cookie_after" ] && pass "a new IKE SA was negotiated ($new_cookie)" ||
+    fail "no new IKE SA: $out"
+expect_contains "A: clear and rekey lines in var/log/messages" "$(cli_a 'show log messages')" "IKE SA with 10.6.6.6 deleted (cleared by the operator)"
 
 out=$("$MSIM" lab down 2>&1)
 expect_contains "lab down" "$out" "is down"

@@ -3,9 +3,7 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
-#include <charconv>
 
-#include "msim/common/hex.hpp"
 #include "msim/common/xml.hpp"
 
 namespace msim::pfed {
@@ -20,33 +18,7 @@ constexpr size_t kMarker = 4;  // RFC 3948 non-ESP marker: four zero bytes befor
 // The largest UDP payload of one IPv4 datagram (65535 - 20 - 8).
 constexpr size_t kMaxUdpPayload = 65507;
 
-std::optional<uint16_t> parse_port(std::string_view text) {
-    unsigned value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size() || value == 0 || value > 65535) {
-        return std::nullopt;
-    }
-    return static_cast<uint16_t>(value);
-}
-
-std::string trimmed(std::string_view text) {
-    const auto first = text.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    const auto last = text.find_last_not_of(" \t\r\n");
-    return std::string(text.substr(first, last - first + 1));
-}
-
 }  // namespace
-
-std::string to_hex(std::span<const uint8_t> bytes) {
-    return msim::to_hex(bytes);
-}
-
-std::optional<std::vector<uint8_t>> from_hex(std::string_view text) {
-    return msim::from_hex(text);
-}
 
 IkeService::IkeService(Daemon& daemon, dp::ForwardingEngine& engine) : daemon_(daemon), engine_(engine) {}
 
@@ -63,14 +35,20 @@ void IkeService::register_rpcs() {
                                      subscribe(conn);
                                      r.reply_ok();
                                  });
-    daemon_.register_rpc("send-ike-datagram", [this](const pugi::xml_node& request, ipc::Responder r) {
-        const std::string error = send(request);
-        if (error.empty()) {
-            r.reply_ok();
-        } else {
-            r.error(error);
-        }
-    });
+}
+
+void IkeService::packet(ipc::Connection& conn, const ipc::PacketMeta& meta, std::span<const uint8_t> ike) {
+    const std::string error = send(meta, ike);
+    if (error.empty()) {
+        return;
+    }
+    // The sender learns why (kmd traces it); a packet frame has no reply of its own.
+    pugi::xml_document doc;
+    auto e = doc.append_child("ike-send-failed");
+    xml::append_text(e, "remote", dp::Ipv4Address(meta.destination_address).to_string());
+    xml::append_text(e, "remote-port", std::to_string(meta.destination_port));
+    xml::append_text(e, "message", error);
+    conn.notify(e);
 }
 
 void IkeService::subscribe(ipc::Connection& conn) {
@@ -139,6 +117,15 @@ void IkeService::notify(const pugi::xml_node& body) {
     }
 }
 
+void IkeService::send_to_subscribers(const ipc::PacketMeta& meta, std::span<const uint8_t> ike) {
+    const std::vector<std::weak_ptr<ipc::Connection>> subscribers = subscribers_;  // see notify()
+    for (const auto& w : subscribers) {
+        if (auto conn = w.lock(); conn && conn->is_open()) {
+            conn->send_packet(meta, ike);
+        }
+    }
+}
+
 void IkeService::datagram(const dp::UdpDatagram& dg) {
     std::span<const uint8_t> ike = dg.payload;
     if (dg.destination_port == kNatTPort) {
@@ -153,15 +140,13 @@ void IkeService::datagram(const dp::UdpDatagram& dg) {
         ike = ike.subspan(kMarker);
     }
     ++counters_.datagrams_in;
-    pugi::xml_document doc;
-    auto e = doc.append_child("ike-datagram");
-    xml::append_text(e, "local", dg.destination.to_string());
-    xml::append_text(e, "local-port", std::to_string(dg.destination_port));
-    xml::append_text(e, "remote", dg.source.to_string());
-    xml::append_text(e, "remote-port", std::to_string(dg.source_port));
-    xml::append_text(e, "unit", dg.unit);
-    xml::append_text(e, "data", to_hex(ike));
-    notify(e);
+    ipc::PacketMeta meta;
+    meta.channel = static_cast<uint16_t>(ipc::PacketChannel::ike);
+    meta.source_address = dg.source.value;
+    meta.destination_address = dg.destination.value;
+    meta.source_port = dg.source_port;
+    meta.destination_port = dg.destination_port;
+    send_to_subscribers(meta, ike);
 }
 
 bool IkeService::acquire(const dp::EsPic::Acquire& acquire) {
@@ -181,69 +166,55 @@ bool IkeService::acquire(const dp::EsPic::Acquire& acquire) {
     return true;
 }
 
-std::optional<IkeSend> parse_send_ike_datagram(const pugi::xml_node& request,
-                                               const dp::ForwardingEngine& engine, std::string& error) {
+std::optional<IkeSend> parse_ike_send(const ipc::PacketMeta& meta, std::span<const uint8_t> ike,
+                                      const dp::ForwardingEngine& engine, std::string& error) {
     auto fail = [&error](std::string message) -> std::optional<IkeSend> {
         error = std::move(message);
         return std::nullopt;
     };
-    const std::string local_text = trimmed(request.child_value("local"));
-    const std::string remote_text = trimmed(request.child_value("remote"));
-    const std::string local_port_text = trimmed(request.child_value("local-port"));
-    const std::string remote_port_text = trimmed(request.child_value("remote-port"));
+    if (meta.channel != static_cast<uint16_t>(ipc::PacketChannel::ike)) {
+        return fail("not an IKE packet (channel " + std::to_string(meta.channel) + ")");
+    }
+    const dp::Ipv4Address local(meta.source_address);
+    const dp::Ipv4Address remote(meta.destination_address);
+    if (!engine.is_local_address(local)) {
+        return fail(local.to_string() + " is not a local address");
+    }
+    if (meta.source_port != kIkePort && meta.source_port != kNatTPort) {
+        return fail("invalid local port " + std::to_string(meta.source_port) + " (500 or 4500)");
+    }
+    if (meta.destination_port == 0) {
+        return fail("invalid remote port 0 (1-65535)");
+    }
+    if (remote.value == 0 || remote.value == 0xffffffffu) {
+        return fail("invalid remote address " + remote.to_string());
+    }
+    if (ike.empty()) {
+        return fail("empty IKE datagram");
+    }
+    const size_t marker = meta.source_port == kNatTPort ? kMarker : 0;
+    if (ike.size() + marker > kMaxUdpPayload) {
+        return fail("datagram too big: " + std::to_string(ike.size()) + " bytes of IKE, at most " +
+                    std::to_string(kMaxUdpPayload - marker) + " on port " + std::to_string(meta.source_port));
+    }
     IkeSend out;
-    auto local = dp::Ipv4Address::parse(local_text);
-    if (!local) {
-        return fail(local_text.empty() ? "missing local address"
-                                       : "invalid local address '" + local_text + "'");
-    }
-    if (!engine.is_local_address(*local)) {
-        return fail(local_text + " is not a local address");
-    }
-    auto local_port = parse_port(local_port_text);
-    if (!local_port || (*local_port != kIkePort && *local_port != kNatTPort)) {
-        return fail("invalid local-port '" + local_port_text + "' (500 or 4500)");
-    }
-    auto remote = dp::Ipv4Address::parse(remote_text);
-    if (!remote) {
-        return fail(remote_text.empty() ? "missing remote address"
-                                        : "invalid remote address '" + remote_text + "'");
-    }
-    auto remote_port = parse_port(remote_port_text);
-    if (!remote_port) {
-        return fail("invalid remote-port '" + remote_port_text + "' (1-65535)");
-    }
-    const std::string_view hex = request.child_value("data");
-    if (hex.empty()) {
-        return fail("missing data");
-    }
-    auto data = from_hex(hex);
-    if (!data) {
-        return fail("invalid data: not an even number of hex digits");
-    }
-    const size_t marker = *local_port == kNatTPort ? kMarker : 0;
-    if (data->size() + marker > kMaxUdpPayload) {
-        return fail("datagram too big: " + std::to_string(data->size()) + " bytes of IKE, at most " +
-                    std::to_string(kMaxUdpPayload - marker) + " on port " + std::to_string(*local_port));
-    }
-    if (marker != 0) {
-        data->insert(data->begin(), kMarker, 0);
-    }
-    out.local = *local;
-    out.local_port = *local_port;
-    out.remote = *remote;
-    out.remote_port = *remote_port;
-    out.payload = std::move(*data);
+    out.local = local;
+    out.local_port = meta.source_port;
+    out.remote = remote;
+    out.remote_port = meta.destination_port;
+    out.payload.reserve(marker + ike.size());
+    out.payload.insert(out.payload.end(), marker, 0);
+    out.payload.insert(out.payload.end(), ike.begin(), ike.end());
     return out;
 }
 
-std::string IkeService::send(const pugi::xml_node& request) {
+std::string IkeService::send(const ipc::PacketMeta& meta, std::span<const uint8_t> ike) {
     std::string error;
-    auto datagram = parse_send_ike_datagram(request, engine_, error);
+    auto datagram = parse_ike_send(meta, ike, engine_, error);
     if (!datagram) {
+        ++counters_.send_failures;
         return error;
     }
-    const std::string remote_text = datagram->remote.to_string();
     const dp::SendResult result = engine_.send_udp(datagram->remote, datagram->local_port,
                                                    datagram->remote_port, datagram->payload, datagram->local);
     switch (result) {
@@ -252,15 +223,21 @@ std::string IkeService::send(const pugi::xml_node& request) {
             ++counters_.datagrams_out;
             return {};
         case dp::SendResult::kNoRoute:
-            return "no route to " + remote_text;
+            error = "no route to " + datagram->remote.to_string();
+            break;
         case dp::SendResult::kInterfaceDown:
-            return "interface toward " + remote_text + " is down";
+            error = "interface toward " + datagram->remote.to_string() + " is down";
+            break;
         case dp::SendResult::kFiltered:
-            return "datagram to " + remote_text + " discarded by an output filter";
+            error = "datagram to " + datagram->remote.to_string() + " discarded by an output filter";
+            break;
         case dp::SendResult::kInvalid:
+            error =
+                "cannot send to " + datagram->remote.to_string() + ": " + std::string(dp::to_string(result));
             break;
     }
-    return "cannot send to " + remote_text + ": " + std::string(dp::to_string(result));
+    ++counters_.send_failures;
+    return error;
 }
 
 }  // namespace msim::pfed

@@ -133,6 +133,12 @@ Pfed::Pfed(Daemon& daemon, std::shared_ptr<const config::Schema> schema)
     (void)engine_.add_interface("lo0");  // the loopback exists whatever hardware is installed
     register_rpcs();
     ike_.register_rpcs();
+    daemon_.on_packet(
+        [this](ipc::Connection& conn, const ipc::PacketMeta& meta, std::span<const uint8_t> bytes) {
+            if (meta.channel == static_cast<uint16_t>(ipc::PacketChannel::ike)) {
+                ike_.packet(conn, meta, bytes);  // kmd's IKE datagrams to send
+            }
+        });
     daemon_.on_connection_closed([this, alive = std::weak_ptr<int>(alive_)](ipc::Connection& conn) {
         if (!alive.expired()) {
             ike_.connection_closed(conn);  // a kmd that goes away stops being an IKE subscriber
@@ -683,7 +689,7 @@ std::vector<std::string> Pfed::es_pics() const {
 }
 
 bool Pfed::es_pic_online(const std::string& interface) const {
-    return es_pics_.count(interface) != 0 && engine_.interface(interface).has_value();
+    return es_pics_.count(interface) != 0 && engine_.has_interface(interface);
 }
 
 std::vector<EsUnitBinding> Pfed::es_bindings() const {
@@ -692,7 +698,7 @@ std::vector<EsUnitBinding> Pfed::es_bindings() const {
         if (ifname.rfind("es-", 0) != 0) {
             continue;
         }
-        const bool online = engine_.interface(ifname).has_value();
+        const bool online = engine_.has_interface(ifname);
         for (const auto& [number, unit] : settings.units) {
             if (unit.ipsec_sa.empty()) {
                 continue;

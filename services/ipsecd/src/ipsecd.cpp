@@ -86,49 +86,70 @@ std::string fingerprint(const ipsec::SaConfig& config) {
 }
 
 Ipsecd::Ipsecd(Daemon& daemon, std::shared_ptr<const config::Schema> schema)
-    : daemon_(daemon), owned_(std::move(schema)), poll_timer_(daemon.io()), config_timer_(daemon.io()) {}
+    : daemon_(daemon),
+      owned_(std::move(schema)),
+      poll_timer_(daemon.io()),
+      config_timer_(daemon.io()),
+      save_timer_(daemon.io()) {}
 
-Ipsecd::~Ipsecd() = default;
+Ipsecd::~Ipsecd() {
+    if (save_pending_) {
+        save_dynamic();  // a clean stop keeps the last changes
+    }
+}
 
 void Ipsecd::start() {
     // validate: the changes must parse and every manual SA they touch must decode into what the PIC takes.
     // The changes are staged on the owned tree (no copy) and only the SAs they name are worked out again;
     // apply reuses what validate worked out for the same changes (with 10,000 SAs, decoding every key
-    // on each commit cost ~0.3 s).
+    // on each commit cost ~0.3 s). A commit's changes are relative to the committed configuration: one
+    // that arrives before ipsecd has loaded it (a commit right after ipsecd started) waits for it.
     daemon_.on_validate_configuration([this](const pugi::xml_node& changes, ipc::Responder r) {
-        try {
-            auto staged = owned_.stage(changes);  // undone when it goes: validate only looks
-            Validated v{commit_of(changes), owned_generation_, manual_after(changes)};
-            validated_ = std::move(v);
-            r.reply_ok();
-        } catch (const SaConfigError& e) {
-            r.error(e.what(), e.path);
-        } catch (const std::exception& e) {
-            r.error(e.what());
-        }
+        auto doc = std::make_shared<pugi::xml_document>();
+        doc->append_copy(changes);
+        when_configured([this, doc, r](bool) {
+            try {
+                const pugi::xml_node changes = doc->first_child();
+                auto staged = owned_.stage(changes);  // undone when it goes: validate only looks
+                Validated v{commit_of(changes), owned_generation_, manual_after(changes)};
+                validated_ = std::move(v);
+                r.reply_ok();
+            } catch (const SaConfigError& e) {
+                r.error(e.what(), e.path);
+            } catch (const std::exception& e) {
+                r.error(e.what());
+            }
+        });
     });
     daemon_.on_apply_configuration([this](const pugi::xml_node& changes, ipc::Responder r) {
-        try {
-            std::optional<Validated> v = std::move(validated_);
-            validated_.reset();
-            auto staged = owned_.stage(changes);
-            if (!v || v->generation != owned_generation_ || v->changes != commit_of(changes))
-                v = Validated{{}, owned_generation_, manual_after(changes)};
-            staged.keep();
-            const config::Node& tree = owned_.tree();
-            manual_ = std::move(v->manual);
-            dynamic_names_ = dynamic_sa_names(tree);
-            ++owned_generation_;
-            have_configuration_ = true;
-            r.reply_ok();
-            reconcile();
-            // The same commit may have changed pfed's es- units (mgd applies to every daemon in parallel):
-            // ask pfed for its bindings now rather than at the next poll, up to poll_interval later. pfed
-            // answers in order, so after its own apply if that reached it first.
-            schedule_poll(0ms);
-        } catch (const std::exception& e) {
-            r.error(std::string("ipsecd could not apply the configuration: ") + e.what());
-        }
+        auto doc = std::make_shared<pugi::xml_document>();
+        doc->append_copy(changes);
+        when_configured([this, doc, r](bool fetched_now) {
+            try {
+                if (!fetched_now) {
+                    // (When fetched now, mgd had written the new configuration: what was fetched has it.)
+                    const pugi::xml_node changes = doc->first_child();
+                    std::optional<Validated> v = std::move(validated_);
+                    validated_.reset();
+                    auto staged = owned_.stage(changes);
+                    if (!v || v->generation != owned_generation_ || v->changes != commit_of(changes))
+                        v = Validated{{}, owned_generation_, manual_after(changes)};
+                    staged.keep();
+                    manual_ = std::move(v->manual);
+                    dynamic_names_ = dynamic_sa_names(owned_.tree());
+                    ++owned_generation_;
+                }
+                r.reply_ok();
+                reconcile();
+                // The same commit may have changed pfed's es- units (mgd applies to every daemon in
+                // parallel): ask pfed for its bindings now rather than at the next poll, up to
+                // poll_interval later. pfed answers in order, so after its own apply if that reached it
+                // first.
+                schedule_poll(0ms);
+            } catch (const std::exception& e) {
+                r.error(std::string("ipsecd could not apply the configuration: ") + e.what());
+            }
+        });
     });
     daemon_.register_rpc(
         "get-security-associations-information",
@@ -193,19 +214,55 @@ std::filesystem::path Ipsecd::dynamic_file() const {
     return daemon_.paths().root / "var" / "db" / "ipsecd-dynamic-sas.xml";
 }
 
-// Keys are in this file: it is the router's own disk, written 0600, atomically (temp file, rename).
-void Ipsecd::save_dynamic() {
-    pugi::xml_document doc;
-    auto root = doc.append_child("dynamic-sas");
-    for (const auto& d : dynamic_) {
-        auto el = root.append_child("dynamic-sa");
-        xml::append_text(el, "owner", d.owner);
-        xml::append_text(
-            el, "installed-at",
-            std::to_string(
-                std::chrono::duration_cast<std::chrono::seconds>(d.installed_at.time_since_epoch()).count()));
-        ipsec::append_sa_config(el, d.config);
+void Ipsecd::schedule_save() {
+    if (save_pending_) {
+        return;
     }
+    save_pending_ = true;
+    save_timer_.expires_after(1000ms);
+    save_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) {
+            save_dynamic();
+        }
+    });
+}
+
+// Keys are in this file: it is the router's own disk, written 0600, atomically (temp file, rename).
+namespace {
+
+// One dynamic SA as saved: serialised once, when it is handed over (with thousands of SAs, serialising every
+// one again at each save cost more than the negotiations).
+std::string dynamic_record(const DynamicSa& d) {
+    pugi::xml_document doc;
+    auto el = doc.append_child("dynamic-sa");
+    xml::append_text(el, "owner", d.owner);
+    xml::append_text(
+        el, "installed-at",
+        std::to_string(
+            std::chrono::duration_cast<std::chrono::seconds>(d.installed_at.time_since_epoch()).count()));
+    if (!d.local_identity.empty()) {
+        xml::append_text(el, "local-identity", d.local_identity);
+        xml::append_text(el, "remote-identity", d.remote_identity);
+    }
+    ipsec::append_sa_config(el, d.config);
+    StringWriter writer;
+    doc.save(writer, "", pugi::format_raw | pugi::format_no_declaration);
+    return std::move(writer.out);
+}
+
+}  // namespace
+
+void Ipsecd::save_dynamic() {
+    save_pending_ = false;
+    std::string text = "<?xml version=\"1.0\"?>\n<dynamic-sas>";
+    for (auto& d : dynamic_) {
+        if (d.record.empty()) {
+            d.record = dynamic_record(d);
+        }
+        text += d.record;
+        text += '\n';
+    }
+    text += "</dynamic-sas>\n";
     const auto path = dynamic_file();
     std::error_code ec;
     std::filesystem::create_directories(path.parent_path(), ec);
@@ -215,7 +272,6 @@ void Ipsecd::save_dynamic() {
         daemon_.log().error("ipsecd: cannot write " + tmp);
         return;
     }
-    const std::string text = xml::to_string(doc);
     const bool ok =
         ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
     ::close(fd);
@@ -236,9 +292,13 @@ void Ipsecd::load_dynamic() {
         if (!config) {
             continue;
         }
-        DynamicSa d{std::move(*config), el.child_value("owner"),
+        DynamicSa d{std::move(*config),
+                    el.child_value("owner"),
                     std::chrono::system_clock::time_point(
-                        std::chrono::seconds(el.child("installed-at").text().as_llong()))};
+                        std::chrono::seconds(el.child("installed-at").text().as_llong())),
+                    el.child_value("local-identity"),
+                    el.child_value("remote-identity"),
+                    {}};
         const auto age = std::chrono::duration_cast<std::chrono::seconds>(now - d.installed_at).count();
         if (d.config.lifetime.hard_seconds && age >= static_cast<long long>(d.config.lifetime.hard_seconds)) {
             continue;  // expired while ipsecd was away
@@ -271,7 +331,9 @@ void Ipsecd::install_dynamic(const pugi::xml_node& request, ipc::Responder r) {
     }
     const std::string owner = request.child_value("owner");
     const auto now = std::chrono::system_clock::now();
+    std::set<std::string> names;
     for (auto& c : configs) {
+        names.insert(c.name);
         std::erase_if(dynamic_, [&](const DynamicSa& d) {
             return (c.direction == ipsec::Direction::outbound &&
                     d.config.direction == ipsec::Direction::outbound && d.config.name == c.name) ||
@@ -280,16 +342,22 @@ void Ipsecd::install_dynamic(const pugi::xml_node& request, ipc::Responder r) {
         });
         daemon_.log().log("ipsecd: dynamic SA " + c.name + " " + std::string(ipsec::to_string(c.direction)) +
                           " SPI " + std::to_string(c.spi) + " from " + owner);
-        dynamic_.push_back({std::move(c), owner, now});
+        dynamic_.push_back({std::move(c),
+                            owner,
+                            now,
+                            request.child_value("local-identity"),
+                            request.child_value("remote-identity"),
+                            {}});
     }
-    save_dynamic();
-    reconcile();
+    schedule_save();
+    reconcile_names(names);
     r.reply_ok();
 }
 
 // <delete-dynamic-sas><sa-key>…</sa-key>…</delete-dynamic-sas> (a destination of 0.0.0.0 matches any).
 void Ipsecd::delete_dynamic(const pugi::xml_node& request, ipc::Responder r) {
     size_t removed = 0;
+    std::set<std::string> names;
     for (auto k : request.children("sa-key")) {
         std::string error;
         auto key = ipsec::parse_sa_key(k, error);
@@ -298,14 +366,20 @@ void Ipsecd::delete_dynamic(const pugi::xml_node& request, ipc::Responder r) {
             return;
         }
         removed += std::erase_if(dynamic_, [&](const DynamicSa& d) {
-            return d.config.direction == key->direction && d.config.protocol == key->protocol &&
-                   d.config.spi == key->spi &&
-                   (key->destination == 0 || d.config.destination == 0 ||
-                    d.config.destination == key->destination);
+            const bool match = d.config.direction == key->direction && d.config.protocol == key->protocol &&
+                               d.config.spi == key->spi &&
+                               (key->destination == 0 || d.config.destination == 0 ||
+                                d.config.destination == key->destination);
+            if (match) {
+                names.insert(d.config.name);
+            }
+            return match;
         });
     }
-    save_dynamic();
-    reconcile();
+    if (removed != 0) {
+        schedule_save();
+        reconcile_names(names);
+    }
     pugi::xml_document doc;
     xml::append_text(doc, "deleted", std::to_string(removed));
     r.reply(doc);
@@ -315,9 +389,9 @@ void Ipsecd::delete_dynamic(const pugi::xml_node& request, ipc::Responder r) {
 // for kmd to propose to the peer.
 void Ipsecd::allocate_spi(const pugi::xml_node& request, ipc::Responder r) {
     const std::string name = request.child_value("sa-name");
-    auto b = std::find_if(bindings_.begin(), bindings_.end(),
-                          [&](const EsBinding& e) { return e.sa_name == name && e.online; });
-    if (b == bindings_.end()) {
+    auto found = binding_of_.find(name);
+    const EsBinding* b = found == binding_of_.end() ? nullptr : &bindings_[found->second];
+    if (!b) {
         r.error("no online es- interface names security association " + name);
         return;
     }
@@ -360,9 +434,10 @@ void Ipsecd::sa_expired(const pugi::xml_node& e) {
         xml::append_text(note, "kind", kind);
         daemon_.call_peer(it->owner, doc.document_element(), 5000ms, [](ipc::Reply) {});
         if (kind == "hard") {
+            const std::set<std::string> names{c.name};
             dynamic_.erase(it);
-            save_dynamic();
-            reconcile();
+            schedule_save();
+            reconcile_names(names);
         }
         return;
     }
@@ -398,7 +473,7 @@ void Ipsecd::dynamic_pics_went_offline(const std::vector<EsBinding>& now) {
             return sa.owner == owner && names.contains(sa.config.name);
         });
     }
-    save_dynamic();
+    schedule_save();
 }
 
 // clear ipsec security-associations [NAME]: manual SAs are installed afresh (counters, sequence numbers
@@ -435,17 +510,37 @@ void Ipsecd::clear(const pugi::xml_node& request, ipc::Responder r) {
         });
     }
     if (!cleared.empty()) {
-        save_dynamic();
+        schedule_save();
     }
     reconcile();
     r.reply_ok();
 }
 
 // At start (and after a restart) the committed configuration comes from mgd, which may not be up yet.
+void Ipsecd::when_configured(std::function<void(bool fetched_now)> then) {
+    if (have_configuration_) {
+        then(false);
+        return;
+    }
+    waiting_for_configuration_.push_back(std::move(then));
+    if (waiting_for_configuration_.size() == 1) {
+        config_timer_.cancel();  // ask now rather than at the next retry
+        fetch_configuration();
+    }
+}
+
 void Ipsecd::fetch_configuration() {
+    if (fetching_configuration_) {
+        return;
+    }
+    fetching_configuration_ = true;
     pugi::xml_document req;
     xml::append_text(req.append_child("get-owned-configuration"), "daemon", "ipsecd");
     daemon_.call_peer("mgd", req.document_element(), 10000ms, [this](ipc::Reply reply) {
+        fetching_configuration_ = false;
+        if (have_configuration_) {
+            return;
+        }
         if (!reply.ok()) {
             config_timer_.expires_after(1000ms);
             config_timer_.async_wait([this](const boost::system::error_code& ec) {
@@ -454,20 +549,23 @@ void Ipsecd::fetch_configuration() {
             });
             return;
         }
-        if (have_configuration_) {
-            return;  // a commit's apply arrived first: it is newer
-        }
         try {
             ++owned_generation_;
             owned_.load(reply.root().child("configuration-text").child_value("configuration-output"));
             manual_ = manual_sas(owned_.tree());
             dynamic_names_ = dynamic_sa_names(owned_.tree());
-            have_configuration_ = true;
             daemon_.log().log("ipsecd: " + std::to_string(manual_.size()) +
                               " manual SAs in the configuration");
-            reconcile();
         } catch (const std::exception& e) {
             daemon_.log().error(std::string("ipsecd: cannot use the committed configuration: ") + e.what());
+        }
+        // Even a configuration ipsecd cannot use is the base the next commit's changes apply to.
+        have_configuration_ = true;
+        reconcile();
+        auto waiting = std::move(waiting_for_configuration_);
+        waiting_for_configuration_.clear();
+        for (auto& then : waiting) {
+            then(true);
         }
     });
 }
@@ -505,6 +603,14 @@ void Ipsecd::poll_pfed() {
         if (changed) {
             dynamic_pics_went_offline(bindings);
         }
+        if (bindings != bindings_) {
+            binding_of_.clear();
+            for (size_t i = 0; i < bindings.size(); ++i) {
+                if (bindings[i].online) {
+                    binding_of_.emplace(bindings[i].sa_name, i);
+                }
+            }
+        }
         bindings_ = std::move(bindings);
         online_es_pics_ = std::move(online_pics);
         if (epoch != pfed_epoch_) {
@@ -529,24 +635,29 @@ void Ipsecd::poll_pfed() {
 }
 
 void Ipsecd::reconcile() {
-    if (!have_configuration_ || pfed_epoch_.empty()) {
-        return;
-    }
-    if (reconciling_) {
-        reconcile_again_ = true;
-        return;
+    full_pending_ = true;
+    run_reconcile();
+}
+
+void Ipsecd::reconcile_names(const std::set<std::string>& names) {
+    names_pending_.insert(names.begin(), names.end());
+    run_reconcile();
+}
+
+void Ipsecd::run_reconcile() {
+    if (!have_configuration_ || pfed_epoch_.empty() || reconciling_ ||
+        (!full_pending_ && names_pending_.empty())) {
+        return;  // what is pending waits for the configuration, pfed, or the batch in flight
     }
     reconciling_ = true;
     auto finish = [this] {
         reconciling_ = false;
-        if (reconcile_again_) {
-            reconcile_again_ = false;
-            reconcile();
-        }
+        run_reconcile();
     };
     if (!know_installed_) {
         // What pfed already carries (ipsecd restarted, pfed did not): start from that, fingerprints
         // unknown, so everything wanted is installed again and everything else removed.
+        full_pending_ = true;
         daemon_.call_peer("pfed", "get-sa-states", pfed_timeout, [this, finish](ipc::Reply reply) {
             if (reply.ok()) {
                 installed_.clear();
@@ -561,14 +672,36 @@ void Ipsecd::reconcile() {
                     }
                 }
                 know_installed_ = true;
+                finish();
+                return;
             }
-            finish();
-            if (know_installed_) {
-                reconcile();
-            }
+            // pfed did not answer: the next poll tries again (failures make it reconcile).
+            failures_["*"] = reply.error_message;
+            reconciling_ = false;
         });
         return;
     }
+    const bool full = full_pending_;
+    const std::set<std::string> scope = full ? std::set<std::string>{} : std::move(names_pending_);
+    full_pending_ = false;
+    names_pending_.clear();
+    auto in_scope = [&](const std::string& name) { return full || scope.count(name) != 0; };
+    std::map<std::string, ManualSa> manual_scope;
+    std::vector<DynamicSa> dynamic_scope;
+    if (!full) {
+        for (const auto& name : scope) {
+            if (auto m = manual_.find(name); m != manual_.end()) {
+                manual_scope.emplace(name, m->second);
+            }
+        }
+        for (const auto& d : dynamic_) {
+            if (scope.count(d.config.name)) {
+                dynamic_scope.push_back(d);
+            }
+        }
+    }
+    const auto& manual = full ? manual_ : manual_scope;
+    const auto& dynamic = full ? dynamic_ : dynamic_scope;
     // Each wanted SA is fingerprinted once per reconcile (the comparison with what is installed and the
     // bookkeeping after pfed's answer share it).
     struct Wanted {
@@ -576,12 +709,12 @@ void Ipsecd::reconcile() {
         std::string fingerprint;
     };
     std::map<std::string, Wanted> wanted;
-    for (auto& p : plan_manual_sas(manual_, bindings_, online_es_pics_)) {
+    for (auto& p : plan_manual_sas(manual, bindings_, online_es_pics_)) {
         std::string key = installed_key(p.pic, ipsec::key_of(p.config));
         std::string print = fingerprint(p.config);
         wanted.emplace(std::move(key), Wanted{std::move(p), std::move(print)});
     }
-    for (auto& p : plan_dynamic_sas(dynamic_, bindings_)) {
+    for (auto& p : plan_dynamic_sas(dynamic, bindings_)) {
         std::string key = installed_key(p.pic, ipsec::key_of(p.config));
         std::string print = fingerprint(p.config);
         wanted.emplace(std::move(key), Wanted{std::move(p), std::move(print)});
@@ -596,6 +729,9 @@ void Ipsecd::reconcile() {
     };
     auto ops = std::make_shared<std::vector<Op>>();
     for (const auto& [key, inst] : installed_) {
+        if (!in_scope(inst.config.name)) {
+            continue;
+        }
         auto it = wanted.find(key);
         if (it == wanted.end() || it->second.fingerprint != inst.fingerprint) {
             auto del = changes.append_child("delete");
@@ -627,11 +763,13 @@ void Ipsecd::reconcile() {
         }
     }
     if (ops->empty()) {
-        failures_.clear();
+        if (full) {
+            failures_.clear();
+        }
         finish();
         return;
     }
-    daemon_.call_peer("pfed", changes, pfed_timeout, [this, ops, finish](ipc::Reply reply) {
+    daemon_.call_peer("pfed", changes, pfed_timeout, [this, ops, finish, full](ipc::Reply reply) {
         if (!reply.ok()) {
             // pfed went away or refused the whole batch: the next poll tries again.
             failures_["*"] = reply.error_message;
@@ -666,7 +804,14 @@ void Ipsecd::reconcile() {
                 daemon_.log().log("ipsecd: SA " + op.planned.config.name + " removed (" + op.key + ")");
             }
         }
-        failures_ = std::move(failures);
+        if (full) {
+            failures_ = std::move(failures);
+        } else {
+            for (const Op& op : *ops) {
+                failures_.erase(op.key);
+            }
+            failures_.merge(failures);
+        }
         finish();
     });
 }
@@ -679,9 +824,11 @@ void Ipsecd::show_security_associations(const pugi::xml_node& request, ipc::Resp
     daemon_.call_peer("pfed", "get-sa-states", 10000ms, [this, wanted, detail, r](ipc::Reply reply) {
         std::map<std::string, std::vector<std::pair<std::string, ipsec::SaState>>> states;  // by SA name
         std::map<std::string, std::string> bad_spi;                                         // by PIC
+        std::map<std::string, std::string> waited;  // by PIC: packets dropped waiting for a dynamic SA
         if (reply.ok()) {
             for (auto pic : reply.root().child("sa-states").children("pic-sas")) {
                 bad_spi[pic.child_value("pic")] = pic.child("pic-counters").child_value("bad-spi");
+                waited[pic.child_value("pic")] = pic.child("pic-counters").child_value("acquire-drops");
                 for (auto st : pic.children("sa-state")) {
                     std::string error;
                     if (auto state = ipsec::parse_sa_state(st, error)) {
@@ -734,6 +881,14 @@ void Ipsecd::show_security_associations(const pugi::xml_node& request, ipc::Resp
                                                                 : "PIC offline");
                 continue;
             }
+            // A dynamic SA's proxy identities (from its newest outbound SA, the one traffic uses).
+            for (auto d = dynamic_.rbegin(); d != dynamic_.rend(); ++d) {
+                if (d->config.name == name && !d->local_identity.empty()) {
+                    xml::append_text(block, "sa-local-identity", d->local_identity);
+                    xml::append_text(block, "sa-remote-identity", d->remote_identity);
+                    break;
+                }
+            }
             for (const auto& [pic, st] : found->second) {
                 const auto& c = st.config;
                 auto sa_el = block.append_child("ipsec-security-associations");
@@ -752,6 +907,18 @@ void Ipsecd::show_security_associations(const pugi::xml_node& request, ipc::Resp
                 xml::append_text(sa_el, "sa-encryption-algorithm", ipsec::to_string(c.cipher));
                 xml::append_text(sa_el, "sa-replay-window",
                                  c.replay_window ? std::to_string(c.replay_window) : "disabled");
+                // What is left of the lifetimes (dynamic SAs; manual SAs have none).
+                const auto age = static_cast<std::uint64_t>(
+                    std::chrono::duration_cast<std::chrono::seconds>(st.age).count());
+                auto left = [age](std::uint64_t limit) {
+                    return "Expires in " + std::to_string(limit > age ? limit - age : 0) + " seconds";
+                };
+                if (c.lifetime.soft_seconds) {
+                    xml::append_text(sa_el, "sa-soft-lifetime", left(c.lifetime.soft_seconds));
+                }
+                if (c.lifetime.hard_seconds) {
+                    xml::append_text(sa_el, "sa-hard-lifetime", left(c.lifetime.hard_seconds));
+                }
                 const auto& k = st.counters;
                 auto counters = sa_el.append_child("sa-counters");
                 xml::append_text(counters, "packets-encrypted", std::to_string(k.packets_encrypted));
@@ -763,6 +930,9 @@ void Ipsecd::show_security_associations(const pugi::xml_node& request, ipc::Resp
                 xml::append_text(counters, "bad-padding", std::to_string(k.bad_padding));
                 xml::append_text(counters, "malformed", std::to_string(k.malformed));
                 xml::append_text(counters, "pic-bad-spi", bad_spi[pic]);
+                if (type_mode.first == "dynamic") {
+                    xml::append_text(counters, "pic-acquire-drops", waited[pic]);
+                }
             }
         }
         r.reply(doc);

@@ -1,6 +1,8 @@
 #include "msim/ipsecd/sa_plan.hpp"
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
 
 #include "msim/config/secret.hpp"
 #include "msim/ipsec/sa_xml.hpp"
@@ -205,23 +207,32 @@ std::vector<PlannedSa> plan_manual_sas(const std::map<std::string, ManualSa>& sa
 
 std::vector<PlannedSa> plan_dynamic_sas(const std::vector<DynamicSa>& sas,
                                         const std::vector<EsBinding>& bindings) {
-    std::vector<PlannedSa> out;
-    for (const auto& sa : sas) {
-        for (const auto& b : bindings) {
-            if (!b.online || b.sa_name != sa.config.name) {
-                continue;
-            }
-            ipsec::SaConfig c = sa.config;
-            const bool outbound = c.direction == ipsec::Direction::outbound;
-            if (c.source == 0) {
-                c.source = outbound ? b.source : b.destination;
-            }
-            if (c.destination == 0) {
-                c.destination = outbound ? b.destination : b.source;
-            }
-            out.push_back({b.pic, std::move(c), sa.installed_at});
-            break;  // one PIC carries it
+    // The first online binding of each SA name (one PIC carries it); thousands of SAs and bindings are
+    // matched by name in one pass each, not pairwise.
+    std::unordered_map<std::string_view, const EsBinding*> by_name;
+    by_name.reserve(bindings.size());
+    for (const auto& b : bindings) {
+        if (b.online) {
+            by_name.emplace(b.sa_name, &b);
         }
+    }
+    std::vector<PlannedSa> out;
+    out.reserve(sas.size());
+    for (const auto& sa : sas) {
+        auto found = by_name.find(sa.config.name);
+        if (found == by_name.end()) {
+            continue;
+        }
+        const EsBinding& b = *found->second;
+        ipsec::SaConfig c = sa.config;
+        const bool outbound = c.direction == ipsec::Direction::outbound;
+        if (c.source == 0) {
+            c.source = outbound ? b.source : b.destination;
+        }
+        if (c.destination == 0) {
+            c.destination = outbound ? b.destination : b.source;
+        }
+        out.push_back({b.pic, std::move(c), sa.installed_at});
     }
     return out;
 }

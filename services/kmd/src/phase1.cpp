@@ -225,6 +225,15 @@ struct Phase1Session::Impl {
         }
     }
 
+    // CERTREQ (RFC 2408 3.10) when `proposal` authenticates with signatures: it asks the peer for its
+    // certificate (strongSwan, by default, sends its certificate only when asked) issued by the CA of ours
+    // (an empty authority, "any CA", when we do not know it).
+    void add_certificate_request(std::vector<Payload>& payloads, const IkeProposal& proposal) const {
+        if (proposal.authentication == AuthMethod::PreSharedKey || !config.signatures)
+            return;
+        payloads.push_back(CertRequestPayload{4, config.signatures->certificate_authority()});
+    }
+
     Result<std::vector<Payload>> nat_d_payloads() const {
         std::vector<Payload> out;
         if (!sa.nat_t)
@@ -450,6 +459,7 @@ struct Phase1Session::Impl {
             payloads.push_back(KePayload{gxi});
             payloads.push_back(NoncePayload{ni});
             payloads.push_back(local_id_payload());
+            add_certificate_request(payloads, sa.proposal);
         }
         add_vendor_ids(payloads, false);
         state =
@@ -473,6 +483,7 @@ struct Phase1Session::Impl {
         if (auto r = make_dh_and_nonce(); !r)
             return fail(r.error(), false);
         std::vector<Payload> out{KePayload{gxi}, NoncePayload{ni}};
+        add_certificate_request(out, sa.proposal);
         auto natd = nat_d_payloads();
         if (!natd)
             return fail(natd.error(), false);
@@ -621,6 +632,7 @@ struct Phase1Session::Impl {
         if (!auth)
             return fail(auth.error(), false);
         std::vector<Payload> out{choice->reply, KePayload{gxr}, NoncePayload{nr}, local_id_payload()};
+        add_certificate_request(out, sa.proposal);
         out.insert(out.end(), auth->begin(), auth->end());
         add_vendor_ids(out, true);
         auto natd = nat_d_payloads();
@@ -645,6 +657,7 @@ struct Phase1Session::Impl {
         if (auto r = derive_keys(); !r)
             return fail(r.error(), true);
         std::vector<Payload> out{KePayload{gxr}, NoncePayload{nr}};
+        add_certificate_request(out, sa.proposal);
         auto natd = nat_d_payloads();
         if (!natd)
             return fail(natd.error(), false);

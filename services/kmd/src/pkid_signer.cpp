@@ -19,24 +19,15 @@ namespace msim::kmd {
 
 namespace {
 
-// One RPC to pkid; an error naming why when pkid is unreachable, silent or refuses.
-Result<std::shared_ptr<pugi::xml_document>> call(const std::filesystem::path& socket,
-                                                 const pugi::xml_document& req,
-                                                 std::chrono::milliseconds timeout) {
-    try {
-        ipc::SyncClient client(socket, "pkid");
-        auto reply = client.call(req, timeout);
-        if (reply.ok())
-            return reply.doc;
-        if (reply.status == ipc::Reply::Status::rpc_error)
-            return make_error(ErrorCode::AuthenticationFailed, "pkid: " + reply.error_message);
-        return make_error(
-            ErrorCode::AuthenticationFailed,
-            "pkid did not answer" +
-                (reply.error_message.empty() ? std::string() : " (" + reply.error_message + ")"));
-    } catch (const std::exception& e) {
-        return make_error(ErrorCode::AuthenticationFailed, std::string("pkid is not reachable: ") + e.what());
-    }
+// The outcome of one pkid reply as kmd's errors.
+Result<std::shared_ptr<pugi::xml_document>> outcome(const ipc::Reply& reply) {
+    if (reply.ok())
+        return reply.doc;
+    if (reply.status == ipc::Reply::Status::rpc_error)
+        return make_error(ErrorCode::AuthenticationFailed, "pkid: " + reply.error_message);
+    return make_error(ErrorCode::AuthenticationFailed,
+                      "pkid did not answer" +
+                          (reply.error_message.empty() ? std::string() : " (" + reply.error_message + ")"));
 }
 
 struct X509Free {
@@ -131,10 +122,40 @@ PkidSigner::PkidSigner(std::filesystem::path pkid_socket, AuthMethod method, std
       log_(std::move(log)),
       timeout_(timeout) {}
 
+PkidSigner::~PkidSigner() = default;
+
+// One RPC to pkid over the connection kept open between calls (a connection per call cost a connect and
+// an accept for every signature at scale); a connection pkid closed meanwhile (pkid restarted) is opened
+// again once.
+Result<std::shared_ptr<pugi::xml_document>> PkidSigner::call(const pugi::xml_document& req) const {
+    std::lock_guard lock(client_mutex_);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        try {
+            if (!client_ || !client_->is_open()) {
+                client_ = std::make_unique<ipc::SyncClient>(socket_, "pkid");
+            }
+            auto reply = client_->call(req, timeout_);
+            if (reply.status == ipc::Reply::Status::closed && attempt == 0) {
+                client_.reset();
+                continue;
+            }
+            if (reply.status == ipc::Reply::Status::timeout) {
+                client_.reset();  // a late reply must not answer the next call
+            }
+            return outcome(reply);
+        } catch (const std::exception& e) {
+            client_.reset();
+            return make_error(ErrorCode::AuthenticationFailed,
+                              std::string("pkid is not reachable: ") + e.what());
+        }
+    }
+    return make_error(ErrorCode::AuthenticationFailed, "pkid closed the connection");
+}
+
 bool PkidSigner::prefetch() const {
     pugi::xml_document req;
     xml::append_text(req.append_child("get-local-certificate"), "certificate-id", certificate_id_);
-    auto reply = call(socket_, req, timeout_);
+    auto reply = call(req);
     if (!reply) {
         if (log_)
             log_("kmd: local certificate " + certificate_id_ + " not available: " + reply.error().message);
@@ -170,7 +191,7 @@ Result<Bytes> PkidSigner::sign(ByteView hash) const {
     xml::append_text(r, "hash", to_hex(hash));
     // IKEv1's DSS signature payload is r||s (RFC 2409 5.1 with RFC 2408); RSA ignores the format.
     xml::append_text(r, "format", method_ == AuthMethod::DssSignature ? "concatenated" : "der");
-    auto reply = call(socket_, req, timeout_);
+    auto reply = call(req);
     if (!reply)
         return make_error(
             ErrorCode::AuthenticationFailed,
@@ -221,7 +242,7 @@ Result<Ok> PkidSigner::verify(ByteView hash, ByteView signature, const Identity&
         xml::append_text(id, "type", type);
         xml::append_text(id, "value", peer.to_string());
     }
-    auto reply = call(socket_, req, timeout_);
+    auto reply = call(req);
     if (!reply)
         return make_error(ErrorCode::AuthenticationFailed,
                           "cannot validate the peer certificate: " + reply.error().message);

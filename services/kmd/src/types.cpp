@@ -2,7 +2,10 @@
 
 #include <arpa/inet.h>
 
+#include <openssl/x509.h>
+
 #include <cstdio>
+#include <memory>
 
 namespace msim::kmd {
 
@@ -176,6 +179,27 @@ std::size_t auth_key_size(AuthAlgorithm alg) {
             return 32;
     }
     return 0;
+}
+
+Bytes SignatureProvider::certificate_authority() const {
+    const Bytes der = certificate();
+    if (der.empty()) {
+        return {};
+    }
+    const unsigned char* p = der.data();
+    std::unique_ptr<X509, decltype(&X509_free)> cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())),
+                                                     &X509_free);
+    if (!cert) {
+        return {};
+    }
+    unsigned char* out = nullptr;
+    const int len = i2d_X509_NAME(X509_get_issuer_name(cert.get()), &out);
+    if (len <= 0) {
+        return {};
+    }
+    Bytes issuer(out, out + len);
+    OPENSSL_free(out);
+    return issuer;
 }
 
 }  // namespace msim::kmd

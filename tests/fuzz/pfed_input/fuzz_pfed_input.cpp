@@ -1,13 +1,14 @@
 // Fuzz target: what pfed reads from files, from mgd and from kmd. The same bytes go to the wires.conf
 // parser; as Junos text, through the full schema into pfed's configuration mapping, validation and apply by
-// difference on an engine (from nothing, and back to nothing); and, as XML, through kmd's
-// <send-ike-datagram> checks into an engine with the seed's gateway addresses. Any input must end in values
-// or reported errors, never a crash.
+// difference on an engine (from nothing, and back to nothing); and, as kmd's IKE packet frames (a PacketMeta
+// header, then the datagram), through pfed's checks into an engine with the seed's gateway addresses. Any
+// input must end in values or reported errors, never a crash.
 #include <cstddef>
 #include <cstdint>
-#include <pugixml.hpp>
+#include <span>
 #include <string_view>
 
+#include "msim/common/ipc/frame.hpp"
 #include "msim/config/error.hpp"
 #include "msim/config/text_format.hpp"
 #include "msim/pfed/config_map.hpp"
@@ -16,11 +17,11 @@
 
 namespace {
 
-// kmd's send-ike-datagram: every accepted request is within the contract, and is sent.
+// kmd's IKE packet frames: every accepted one is within the contract, and is sent.
 void send_ike(const uint8_t* data, size_t size) {
     using namespace msim;
-    pugi::xml_document doc;
-    if (!doc.load_buffer(data, size)) {
+    auto meta = ipc::PacketMeta::decode(std::span<const uint8_t>(data, size));
+    if (!meta) {
         return;
     }
     dataplane::ForwardingEngine engine;
@@ -35,29 +36,24 @@ void send_ike(const uint8_t* data, size_t size) {
     (void)engine.configure_unit("fe-0/0/0", fe);
     (void)engine.set_link_up("so-0/2/0", true);
     (void)engine.set_link_up("fe-0/0/0", true);
-    size_t requests = 0;
-    for (auto request = doc.first_child(); request && requests < 16; request = request.next_sibling()) {
-        ++requests;
-        std::string error;
-        auto send = pfed::parse_send_ike_datagram(request, engine, error);
-        if (!send) {
-            if (error.empty()) {
-                __builtin_trap();  // a refused request says why
-            }
-            continue;
+    const std::span<const uint8_t> ike(data + ipc::PacketMeta::wire_size, size - ipc::PacketMeta::wire_size);
+    std::string error;
+    auto send = pfed::parse_ike_send(*meta, ike, engine, error);
+    if (!send) {
+        if (error.empty()) {
+            __builtin_trap();  // a refused frame says why
         }
-        const bool natt = send->local_port == 4500;
-        if (!engine.is_local_address(send->local) || (send->local_port != 500 && !natt) ||
-            send->remote_port == 0 || send->payload.size() > 65507 ||
-            (natt && (send->payload.size() < 4 || send->payload[0] != 0 || send->payload[1] != 0 ||
-                      send->payload[2] != 0 || send->payload[3] != 0))) {
-            __builtin_trap();
-        }
-        if (pfed::from_hex(pfed::to_hex(send->payload)) != send->payload) {
-            __builtin_trap();
-        }
-        (void)engine.send_udp(send->remote, send->local_port, send->remote_port, send->payload, send->local);
+        return;
     }
+    const bool natt = send->local_port == 4500;
+    if (!engine.is_local_address(send->local) || (send->local_port != 500 && !natt) ||
+        send->remote_port == 0 || send->payload.size() > 65507 || ike.empty() ||
+        send->payload.size() != ike.size() + (natt ? 4 : 0) ||
+        (natt && (send->payload[0] != 0 || send->payload[1] != 0 || send->payload[2] != 0 ||
+                  send->payload[3] != 0))) {
+        __builtin_trap();
+    }
+    (void)engine.send_udp(send->remote, send->local_port, send->remote_port, send->payload, send->local);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // kmd end to end over real IPC, two routers in one process: per router a stand-in mgd (the committed
-// configuration), a stand-in pfed (es- bindings, subscribe-ike, send-ike-datagram relayed to the other
-// router's subscriber as ike-datagram; sa-acquire sent by the test) and a stand-in ipsecd (allocate-spi,
+// configuration), a stand-in pfed (es- bindings, subscribe-ike, IKE packet frames relayed to the other
+// router's subscriber as packet frames; sa-acquire sent by the test) and a stand-in ipsecd (allocate-spi,
 // install-dynamic-sas and delete-dynamic-sas recorded), and the real kmd. Gateway a initiates on an acquire,
 // b responds; both hand matching SAs to their ipsecd.
 #include <doctest/doctest.h>
@@ -140,6 +140,24 @@ struct PfedState {
             }
         });
     }
+    // Gives every subscriber an IKE datagram from `remote`:`remote_port` to `local`:`local_port`, as pfed
+    // does: a packet frame on the IKE channel (on this pfed's thread).
+    void deliver(const std::string& local, std::uint16_t local_port, const std::string& remote,
+                 std::uint16_t remote_port, std::vector<std::uint8_t> data) {
+        ipc::PacketMeta meta;
+        meta.channel = static_cast<std::uint16_t>(ipc::PacketChannel::ike);
+        meta.source_address = *ipsec::parse_ipv4(remote);
+        meta.destination_address = *ipsec::parse_ipv4(local);
+        meta.source_port = remote_port;
+        meta.destination_port = local_port;
+        boost::asio::post(daemon->io(), [this, meta, data = std::move(data)] {
+            for (auto& w : subscribers) {
+                if (auto c = w.lock()) {
+                    c->send_packet(meta, data);
+                }
+            }
+        });
+    }
 };
 
 struct IpsecdState {
@@ -160,6 +178,7 @@ struct Router {
     std::string config;
     PfedState pfed_state;
     IpsecdState ipsecd_state;
+    std::atomic<long long> clock_offset_s{0};  // kmd's clock runs this far ahead (lifetimes)
     std::unique_ptr<Running> mgd, pfed, ipsecd, kmd;
 
     Router(const std::string& name, std::string config_text, const std::string& source,
@@ -194,24 +213,33 @@ struct Router {
                                        ++pfed_state.subscriptions;
                                        r.reply_ok();
                                    });
-            d.register_rpc("send-ike-datagram", [this](const pugi::xml_node& req, ipc::Responder r) {
-                ++pfed_state.sent;
-                if (!pfed_state.drop_all && pfed_state.other) {
-                    auto doc = std::make_shared<pugi::xml_document>();
-                    auto n = doc->append_child("ike-datagram");
-                    const int local_port = req.child("local-port").text().as_int();
-                    const int remote_port = req.child("remote-port").text().as_int();
-                    xml::append_text(n, "local", req.child_value("remote"));
-                    xml::append_text(n, "local-port",
-                                     std::to_string(remote_port - pfed_state.other->nat_offset));
-                    xml::append_text(n, "remote", req.child_value("local"));
-                    xml::append_text(n, "remote-port", std::to_string(local_port + pfed_state.nat_offset));
-                    xml::append_text(n, "unit", "fe-0/0/0.0");
-                    xml::append_text(n, "data", req.child_value("data"));
-                    pfed_state.other->notify(doc);
-                }
-                r.reply_ok();
-            });
+            // kmd's datagrams: packet frames on the IKE channel, relayed across the "wire" to the other
+            // router's subscribers (with this router's NAT, if any, applied to the source port).
+            d.on_packet(
+                [this](ipc::Connection&, const ipc::PacketMeta& meta, std::span<const std::uint8_t> bytes) {
+                    if (meta.channel != static_cast<std::uint16_t>(ipc::PacketChannel::ike)) {
+                        return;
+                    }
+                    ++pfed_state.sent;
+                    if (!pfed_state.drop_all && pfed_state.other) {
+                        ipc::PacketMeta in;
+                        in.channel = meta.channel;
+                        in.source_address = meta.source_address;
+                        in.destination_address = meta.destination_address;
+                        in.source_port = static_cast<std::uint16_t>(meta.source_port + pfed_state.nat_offset);
+                        in.destination_port =
+                            static_cast<std::uint16_t>(meta.destination_port - pfed_state.other->nat_offset);
+                        PfedState* other = pfed_state.other;
+                        std::vector<std::uint8_t> data(bytes.begin(), bytes.end());
+                        boost::asio::post(other->daemon->io(), [other, in, data = std::move(data)] {
+                            for (auto& w : other->subscribers) {
+                                if (auto c = w.lock()) {
+                                    c->send_packet(in, data);
+                                }
+                            }
+                        });
+                    }
+                });
         });
         ipsecd = std::make_unique<Running>("ipsecd", paths, [this](Daemon& d) {
             d.register_rpc("allocate-spi", [this](const pugi::xml_node& req, ipc::Responder r) {
@@ -258,8 +286,10 @@ struct Router {
     }
 
     void start_kmd() {
-        kmd = std::make_unique<Running>("kmd", paths, [](Daemon& d) {
-            auto k = std::make_shared<kmd::Kmd>(d, config::Schema::load(MSIM_YANG_DIR));
+        kmd = std::make_unique<Running>("kmd", paths, [this](Daemon& d) {
+            auto k = std::make_shared<kmd::Kmd>(d, config::Schema::load(MSIM_YANG_DIR), [this] {
+                return std::chrono::steady_clock::now() + std::chrono::seconds(clock_offset_s.load());
+            });
             k->start();
             d.keep(k);
         });
@@ -300,6 +330,28 @@ bool eventually(F f, std::chrono::milliseconds limit = 10000ms) {
     return f();
 }
 
+pugi::xml_document show_request(bool detail, const std::string& peer = {}) {
+    pugi::xml_document req;
+    auto s = req.append_child("get-ike-security-associations-information");
+    if (detail)
+        s.append_child("detail");
+    if (!peer.empty())
+        xml::append_text(s, "peer-address", peer);
+    return req;
+}
+
+// The IKE SA blocks of `show ike security-associations` (brief).
+std::vector<std::pair<std::string, std::string>> ike_sas(Router& r) {  // (state, initiator cookie)
+    std::vector<std::pair<std::string, std::string>> out;
+    auto show = r.kmd_call(show_request(false));
+    for (auto b : show.root()
+                      .child("ike-security-associations-information")
+                      .children("ike-security-associations-block")) {
+        out.emplace_back(b.child_value("ike-sa-state"), b.child_value("ike-sa-initiator-cookie"));
+    }
+    return out;
+}
+
 void link(Router& a, Router& b) {
     a.pfed_state.other = &b.pfed_state;
     b.pfed_state.other = &a.pfed_state;
@@ -312,16 +364,6 @@ const ipsec::SaConfig* find_sa(IpsecdState& s, ipsec::Direction d, size_t nth = 
         }
     }
     return nullptr;
-}
-
-pugi::xml_document show_request(bool detail, const std::string& peer = {}) {
-    pugi::xml_document req;
-    auto s = req.append_child("get-ike-security-associations-information");
-    if (detail)
-        s.append_child("detail");
-    if (!peer.empty())
-        xml::append_text(s, "peer-address", peer);
-    return req;
 }
 
 }  // namespace
@@ -425,7 +467,8 @@ TEST_CASE("kmd negotiates a dynamic SA between two gateways and hands it to ipse
         CHECK(text.find("  Exchange type: Main, Authentication method: Pre-shared-keys\n") !=
               std::string::npos);
         CHECK(text.find("  Local: 10.5.5.5:500, Remote: 10.6.6.6:500\n") != std::string::npos);
-        CHECK(text.find("    Encryption            : 3des-cbc\n") != std::string::npos);
+        CHECK(text.find("  Algorithms:\n   Authentication        : sha1\n   Encryption            : 3des-cbc\n"
+                        "   Pseudo random function: hmac-sha1\n  Traffic statistics:\n") != std::string::npos);
         CHECK(text.find("  IPSec security associations: 1 created, 0 deleted\n") != std::string::npos);
         auto brief = tree.match({"show", "ike", "security-associations"});
         REQUIRE(brief.command);
@@ -589,22 +632,9 @@ TEST_CASE("a wrong pre-shared key: both sides fail, AUTHENTICATION-FAILED is log
     CHECK(
         !show.root().child("ike-security-associations-information").child("ike-security-associations-block"));
     // Garbage and a foreign first message never hurt kmd: it still answers.
-    {
-        auto doc = std::make_shared<pugi::xml_document>();
-        auto n = doc->append_child("ike-datagram");
-        xml::append_text(n, "local", "10.5.5.5");
-        xml::append_text(n, "local-port", "500");
-        xml::append_text(n, "remote", "10.7.7.7");
-        xml::append_text(n, "remote-port", "500");
-        xml::append_text(n, "data", "00112233zz");
-        a.pfed_state.notify(doc);
-        auto doc2 = std::make_shared<pugi::xml_document>();
-        auto n2 = doc2->append_child("ike-datagram");
-        xml::append_text(n2, "local", "10.5.5.5");
-        xml::append_text(n2, "remote", "10.7.7.7");
-        xml::append_text(n2, "data", std::string(56, '0'));
-        a.pfed_state.notify(doc2);
-    }
+    a.pfed_state.deliver("10.5.5.5", 500, "10.7.7.7", 500, {0x00, 0x11, 0x22, 0x33});
+    a.pfed_state.deliver("10.5.5.5", 500, "10.7.7.7", 500, std::vector<std::uint8_t>(28, 0));
+    a.pfed_state.deliver("10.5.5.5", 500, "10.7.7.7", 500, {});
     std::this_thread::sleep_for(200ms);
     CHECK(a.kmd_call(show_request(false)).ok());
 }
@@ -626,14 +656,7 @@ TEST_CASE("a flood of new initiations: half-open phase 1 state is bounded per pe
         kmd::Phase1Session peer(cfg, *crypto, sink);
         auto first = peer.start();
         REQUIRE(first.send.size() == 1);
-        auto doc = std::make_shared<pugi::xml_document>();
-        auto n = doc->append_child("ike-datagram");
-        xml::append_text(n, "local", "10.5.5.5");
-        xml::append_text(n, "local-port", "500");
-        xml::append_text(n, "remote", "10.6.6.6");
-        xml::append_text(n, "remote-port", "500");
-        xml::append_text(n, "data", ipsec::to_hex(first.send.front()));
-        a.pfed_state.notify(doc);
+        a.pfed_state.deliver("10.5.5.5", 500, "10.6.6.6", 500, first.send.front());
     }
     // kmd answered the first ones (main mode 2 each) and dropped the rest.
     REQUIRE(eventually([&] { return a.pfed_state.sent >= int(kmd::max_half_open_per_peer); }));
@@ -649,6 +672,187 @@ TEST_CASE("a flood of new initiations: half-open phase 1 state is bounded per pe
         CHECK(std::string(b.child_value("ike-sa-state")) == "Not matured");
     }
     CHECK(blocks == kmd::max_half_open_per_peer);
+}
+
+// Brings the tunnel up: a acquires until both ipsecds have the two SAs of the first child.
+bool bring_up(Router& a, Router& b) {
+    REQUIRE(eventually([&] { return a.pfed_state.subscriptions > 0 && b.pfed_state.subscriptions > 0; }));
+    const bool up = eventually(
+        [&] {
+            if (a.ipsecd_state.installs() >= 2 && b.ipsecd_state.installs() >= 2)
+                return true;
+            a.acquire();
+            std::this_thread::sleep_for(500ms);
+            return false;
+        },
+        15000ms);
+    if (!up) {
+        MESSAGE("gateway-a: " << a.messages() << "\ngateway-b: " << b.messages());
+    }
+    return up;
+}
+
+TEST_CASE("an IKE SA that carries IPsec SAs is renegotiated before it expires; the IPsec SAs stay") {
+    Router a("gateway-a", gateway_config("10.6.6.6", "10.1.1.0/24", "10.2.2.0/24", "shared-secret"),
+             "10.5.5.5", "10.6.6.6", 1000);
+    Router b("gateway-b", gateway_config("10.5.5.5", "10.2.2.0/24", "10.1.1.0/24", "shared-secret"),
+             "10.6.6.6", "10.5.5.5", 5000);
+    link(a, b);
+    a.start_kmd();
+    b.start_kmd();
+    REQUIRE(bring_up(a, b));
+    auto before = ike_sas(a);
+    REQUIRE(before.size() == 1);
+    CHECK(before[0].first == "Matured");
+    // The first phase 1 with b was a first contact; b saw INITIAL-CONTACT (nothing of a's to drop).
+    CHECK(b.messages().find("IKE SA with 10.5.5.5 rekeyed") == std::string::npos);
+
+    // 86% of the 3600 s lifetime later: past the initiator's rekey point (85%), not the responder's (92%).
+    a.clock_offset_s = 3100;
+    b.clock_offset_s = 3100;
+    const bool replaced = eventually(
+        [&] {
+            auto now_a = ike_sas(a), now_b = ike_sas(b);
+            return now_a.size() == 1 && now_b.size() == 1 && now_a[0].first == "Matured" &&
+                   now_a[0].second != before[0].second && now_b[0].second == now_a[0].second;
+        },
+        15000ms);
+    if (!replaced) {
+        MESSAGE("gateway-a: " << a.messages() << "\ngateway-b: " << b.messages());
+    }
+    REQUIRE(replaced);
+    CHECK(a.messages().find("IKE SA with 10.6.6.6 reaches its lifetime soon: renegotiating") !=
+          std::string::npos);
+    CHECK(a.messages().find("IKE SA with 10.6.6.6 rekeyed") != std::string::npos);
+    CHECK(b.messages().find("IKE SA with 10.5.5.5 rekeyed") != std::string::npos);
+    // The old IKE SA is gone on both sides: one of them deleted it (and told the other).
+    CHECK(a.messages().find("IKE SA with 10.6.6.6 deleted (") != std::string::npos);
+    CHECK(b.messages().find("IKE SA with 10.5.5.5 deleted (") != std::string::npos);
+    CHECK((a.messages().find("deleted (replaced by a newer IKE SA)") != std::string::npos ||
+           b.messages().find("deleted (replaced by a newer IKE SA)") != std::string::npos));
+    // No INITIAL-CONTACT in the rekey: nothing was deleted, no tunnel went down, no new quick mode.
+    {
+        std::lock_guard la(a.ipsecd_state.mutex), lb(b.ipsecd_state.mutex);
+        CHECK(a.ipsecd_state.deleted.empty());
+        CHECK(b.ipsecd_state.deleted.empty());
+        CHECK(a.ipsecd_state.installed.size() == 2);
+        CHECK(b.ipsecd_state.installed.size() == 2);
+    }
+    CHECK(a.messages().find("KMD_VPN_DOWN_ALARM_USER") == std::string::npos);
+    CHECK(b.messages().find("KMD_VPN_DOWN_ALARM_USER") == std::string::npos);
+
+    // An IPsec rekey now runs over the new IKE SA at once, with no phase 1 first.
+    {
+        pugi::xml_document req;
+        auto n = req.append_child("sa-expiry-notice");
+        xml::append_text(n, "sa-name", "sa-dyn");
+        ipsec::SaKey key;
+        {
+            std::lock_guard la(a.ipsecd_state.mutex);
+            key = ipsec::key_of(*find_sa(a.ipsecd_state, ipsec::Direction::outbound));
+        }
+        ipsec::append_sa_key(n, key);
+        xml::append_text(n, "kind", "soft");
+        REQUIRE(a.kmd_call(req).ok());
+    }
+    REQUIRE(eventually([&] { return a.ipsecd_state.installs() >= 4 && b.ipsecd_state.installs() >= 4; }));
+    auto after = ike_sas(a);
+    REQUIRE(after.size() == 1);
+    CHECK(after[0].second == ike_sas(b)[0].second);
+}
+
+TEST_CASE("INITIAL-CONTACT: a peer that starts afresh makes kmd drop what it had with it") {
+    Router a("gateway-a", gateway_config("10.6.6.6", "10.1.1.0/24", "10.2.2.0/24", "shared-secret"),
+             "10.5.5.5", "10.6.6.6", 1000);
+    Router b("gateway-b", gateway_config("10.5.5.5", "10.2.2.0/24", "10.1.1.0/24", "shared-secret"),
+             "10.6.6.6", "10.5.5.5", 5000);
+    link(a, b);
+    a.start_kmd();
+    b.start_kmd();
+    REQUIRE(bring_up(a, b));
+    const auto old_cookie = ike_sas(a).at(0).second;
+    // b's kmd restarts with nothing: its next negotiation is a first contact.
+    b.kmd.reset();
+    b.start_kmd();
+    const bool again = eventually(
+        [&] {
+            if (a.ipsecd_state.installs() >= 4 && b.ipsecd_state.installs() >= 4)
+                return true;
+            b.acquire();
+            std::this_thread::sleep_for(500ms);
+            return false;
+        },
+        15000ms);
+    if (!again) {
+        MESSAGE("gateway-a: " << a.messages() << "\ngateway-b: " << b.messages());
+    }
+    REQUIRE(again);
+    CHECK(a.messages().find("IKE SA with 10.6.6.6 deleted (peer sent INITIAL-CONTACT)") != std::string::npos);
+    {
+        std::lock_guard la(a.ipsecd_state.mutex);
+        CHECK(a.ipsecd_state.deleted.size() == 2);  // the old child's inbound and outbound SA
+    }
+    auto now_a = ike_sas(a);
+    REQUIRE(now_a.size() == 1);
+    CHECK(now_a[0].second != old_cookie);
+    CHECK(now_a[0].first == "Matured");
+}
+
+TEST_CASE("a flood of first messages from many configured peers does not lock a real peer out") {
+    // gateway-a has a policy for b and for 600 other addresses; the flood comes from those.
+    std::string policies;
+    std::vector<std::string> flooders;
+    for (int i = 0; i < 600; ++i) {
+        flooders.push_back("10.9." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1));
+        policies += "        policy " + flooders.back() +
+                    " {\n            mode main;\n            proposals ike-prop;\n"
+                    "            pre-shared-key ascii-text flood;\n        }\n";
+    }
+    std::string config_a = gateway_config("10.6.6.6", "10.1.1.0/24", "10.2.2.0/24", "shared-secret");
+    config_a.replace(config_a.find("    ike {\n") + 10, 0, policies);
+    Router a("gateway-a", config_a, "10.5.5.5", "10.6.6.6", 1000);
+    Router b("gateway-b", gateway_config("10.5.5.5", "10.2.2.0/24", "10.1.1.0/24", "shared-secret"),
+             "10.6.6.6", "10.5.5.5", 5000);
+    link(a, b);
+    a.start_kmd();
+    b.start_kmd();
+    REQUIRE(eventually([&] { return a.pfed_state.subscriptions > 0 && b.pfed_state.subscriptions > 0; }));
+    auto crypto = std::move(*kmd::CryptoProvider::create());
+    kmd::NullEventSink sink;
+    for (const auto& peer : flooders) {
+        kmd::Phase1Config cfg;
+        cfg.proposals = {kmd::IkeProposal{}};
+        cfg.pre_shared_key = {1, 2, 3};
+        cfg.local = *kmd::Endpoint::parse(peer);
+        cfg.remote = *kmd::Endpoint::parse("10.5.5.5");
+        kmd::Phase1Session spoofed(cfg, *crypto, sink);
+        a.pfed_state.deliver("10.5.5.5", 500, peer, 500, spoofed.start().send.front());
+    }
+    // Every first message was answered (main mode 2), but no more than the bound is kept.
+    REQUIRE(eventually([&] { return a.pfed_state.sent >= 600; }));
+    auto half_open = ike_sas(a);
+    CHECK(half_open.size() == kmd::max_half_open_total);
+    // b initiates now: a makes room for it and the tunnel comes up.
+    const bool up = eventually(
+        [&] {
+            if (a.ipsecd_state.installs() >= 2 && b.ipsecd_state.installs() >= 2)
+                return true;
+            b.acquire();
+            std::this_thread::sleep_for(300ms);
+            return false;
+        },
+        10000ms);
+    if (!up) {
+        MESSAGE("gateway-a: " << a.messages() << "\ngateway-b: " << b.messages());
+    }
+    CHECK(up);
+    size_t matured = 0;
+    auto all = ike_sas(a);
+    for (const auto& [state, cookie] : all) {
+        matured += state == "Matured";
+    }
+    CHECK(matured == 1);
+    CHECK(all.size() <= kmd::max_half_open_total + 1);
 }
 
 TEST_CASE("kmd's configuration: references, keys, proxy identities, trace options") {

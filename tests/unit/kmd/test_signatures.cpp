@@ -30,6 +30,8 @@ struct RsaProvider : SignatureProvider {
     }
     AuthMethod method() const override { return AuthMethod::RsaSignature; }
     Bytes certificate() const override { return public_der(); }
+    Bytes ca = {0x30, 0x00};  // an empty DER Name stands for "the CA" here
+    Bytes certificate_authority() const override { return ca; }
     Result<Bytes> sign(ByteView hash) const override {
         // RFC 2409 5.1 with RSA: PKCS#1 v1.5 type 1 padding of the raw HASH (no DigestInfo).
         std::unique_ptr<EVP_PKEY_CTX, void (*)(EVP_PKEY_CTX*)> ctx(EVP_PKEY_CTX_new(key.get(), nullptr),
@@ -87,6 +89,34 @@ TEST_CASE("rsa-signatures in main and aggressive mode; an untrusted key fails") 
         REQUIRE(ok.responder->established());
         CHECK(ok.initiator->ike_sa()->skeyid_d == ok.responder->ike_sa()->skeyid_d);
         CHECK(ok.initiator->ike_sa()->proposal.authentication == AuthMethod::RsaSignature);
+        // Each side asks for the other's certificate (CERTREQ with its CA) before the authentication
+        // messages: main mode 3 and 4, aggressive mode 1 and 2 (all unencrypted).
+        a.ca = {0x30, 0x02, 0x31, 0x00};
+        Phase1Run asked;
+        run_phase1(asked, *c, i, r);
+        REQUIRE(asked.initiator->established());
+        auto certreqs = [](const Bytes& datagram) {
+            std::vector<isakmp::CertRequestPayload> out;
+            auto packet = isakmp::parse_packet(datagram);
+            REQUIRE(packet.ok());
+            auto payloads = isakmp::decode_payloads(packet->header.next_payload, packet->body, false);
+            REQUIRE(payloads.ok());
+            for (const auto& p : *payloads)
+                if (const auto* cr = std::get_if<isakmp::CertRequestPayload>(&p))
+                    out.push_back(*cr);
+            return out;
+        };
+        const size_t from_initiator = mode == Phase1Mode::Main ? 2 : 0;
+        const size_t from_responder = mode == Phase1Mode::Main ? 3 : 1;
+        REQUIRE(asked.wire.all.size() > from_responder);
+        auto ci = certreqs(asked.wire.all[from_initiator].second);
+        auto cr = certreqs(asked.wire.all[from_responder].second);
+        REQUIRE(ci.size() == 1);
+        REQUIRE(cr.size() == 1);
+        CHECK(ci[0].encoding == 4);  // X.509 certificate - signature
+        CHECK(ci[0].authority == a.ca);
+        CHECK(cr[0].authority == b.ca);
+        a.ca = {0x30, 0x00};
 
         r.signatures = &stranger;  // signs with a key the initiator does not trust (and distrusts a)
         Phase1Run bad;

@@ -1,6 +1,7 @@
 // pfed's IKE service for kmd over real IPC (the issue 7 contract "pfed <-> kmd"): a Pfed running in its
-// Daemon on its own thread, a client that subscribes with <subscribe-ike/>, frames injected into the
-// engine's wires and frames the engine sends watched through pfed's packet tap.
+// Daemon on its own thread, a client that subscribes with <subscribe-ike/> and exchanges IKE datagrams as
+// binary packet frames (ipc::PacketChannel::ike), frames injected into the engine's wires and frames the
+// engine sends watched through pfed's packet tap.
 #include <doctest/doctest.h>
 
 #include <boost/asio/post.hpp>
@@ -192,16 +193,53 @@ struct RunningPfed {
     }
 };
 
-// A client (kmd's part) that collects notifications.
+// An IKE datagram as kmd receives it from pfed: a packet frame's header and bytes.
+struct IkePacket {
+    ipc::PacketMeta meta;
+    Bytes data;
+};
+
+// A client (kmd's part) that collects notifications and IKE packet frames.
 struct Kmd {
     ipc::SyncClient client;
     std::vector<std::shared_ptr<pugi::xml_document>> notes;
+    std::vector<IkePacket> packets;
     explicit Kmd(const RouterPaths& paths) : client(paths.socket("pfed"), "pfed") {
         client.on_notification([this](const pugi::xml_node& n) {
             auto doc = std::make_shared<pugi::xml_document>();
             doc->append_copy(n);
             notes.push_back(doc);
         });
+        client.on_packet([this](const ipc::PacketMeta& meta, std::span<const uint8_t> bytes) {
+            packets.push_back({meta, Bytes(bytes.begin(), bytes.end())});
+        });
+    }
+    // Polls for `wait`, returning the IKE packet frames received so far.
+    const std::vector<IkePacket>& ike(std::chrono::milliseconds wait = 300ms) {
+        for (auto waited = 0ms; waited < wait; waited += 10ms) {
+            client.poll();
+            std::this_thread::sleep_for(10ms);
+        }
+        client.poll();
+        return packets;
+    }
+    // Waits (at most 3 s) until `n` IKE packet frames arrived.
+    const std::vector<IkePacket>& wait_for_ike(size_t n) {
+        for (int i = 0; i < 30 && packets.size() < n; ++i) {
+            ike(100ms);
+        }
+        return packets;
+    }
+    // Sends an IKE datagram from local:local_port to remote:remote_port, as kmd does.
+    void send(const char* local, uint16_t local_port, const char* remote, uint16_t remote_port,
+              const Bytes& data) {
+        ipc::PacketMeta meta;
+        meta.channel = static_cast<uint16_t>(ipc::PacketChannel::ike);
+        meta.source_address = ip(local).value;
+        meta.destination_address = ip(remote).value;
+        meta.source_port = local_port;
+        meta.destination_port = remote_port;
+        client.send_packet(meta, data);
     }
     // Polls for `wait`, returning the notifications named `name` seen so far.
     std::vector<pugi::xml_node> collect(const char* name, std::chrono::milliseconds wait = 300ms) {
@@ -235,18 +273,6 @@ struct Kmd {
     ipc::Reply call(const pugi::xml_document& doc) { return client.call(doc); }
 };
 
-pugi::xml_document send_request(const char* local, const char* local_port, const char* remote,
-                                const char* remote_port, const std::string& data) {
-    pugi::xml_document doc;
-    auto r = doc.append_child("send-ike-datagram");
-    xml::append_text(r, "local", local);
-    xml::append_text(r, "local-port", local_port);
-    xml::append_text(r, "remote", remote);
-    xml::append_text(r, "remote-port", remote_port);
-    xml::append_text(r, "data", data);
-    return doc;
-}
-
 Bytes udp_from_peer(uint16_t sport, uint16_t dport, const Bytes& payload) {
     return hdlc(dp::test::ipv4(ip("10.6.6.6"), ip("10.5.5.5"), 17,
                                dp::test::udp(ip("10.6.6.6"), ip("10.5.5.5"), sport, dport, payload)));
@@ -264,7 +290,7 @@ bool is_port_unreachable(const Bytes& frame) {
 
 }  // namespace
 
-TEST_CASE("pfed IKE: without a subscriber UDP 500 is port unreachable; with one it is an ike-datagram") {
+TEST_CASE("pfed IKE: without a subscriber UDP 500 is port unreachable; with one it is an IKE packet frame") {
     RunningPfed r;
     const Bytes isakmp = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0xab, 0xcd};
 
@@ -281,14 +307,16 @@ TEST_CASE("pfed IKE: without a subscriber UDP 500 is port unreachable; with one 
         REQUIRE(kmd.client.call("subscribe-ike").ok());
         REQUIRE(kmd.client.call("subscribe-ike").ok());  // again: harmless, no duplicates
         r.receive("so-0/2/0", udp_from_peer(500, 500, isakmp));
-        auto got = kmd.wait_for("ike-datagram", 1);
+        auto got = kmd.wait_for_ike(1);
         REQUIRE(got.size() == 1);
-        CHECK(std::string(got[0].child_value("local")) == "10.5.5.5");
-        CHECK(std::string(got[0].child_value("local-port")) == "500");
-        CHECK(std::string(got[0].child_value("remote")) == "10.6.6.6");
-        CHECK(std::string(got[0].child_value("remote-port")) == "500");
-        CHECK(std::string(got[0].child_value("unit")) == "so-0/2/0.0");
-        CHECK(std::string(got[0].child_value("data")) == "0102030405060708abcd");
+        CHECK(got[0].meta.channel == static_cast<uint16_t>(ipc::PacketChannel::ike));
+        CHECK(got[0].meta.destination_address == ip("10.5.5.5").value);
+        CHECK(got[0].meta.destination_port == 500);
+        CHECK(got[0].meta.source_address == ip("10.6.6.6").value);
+        CHECK(got[0].meta.source_port == 500);
+        CHECK(got[0].data == isakmp);
+        // IKE is never XML between pfed and kmd: no notification carried it.
+        CHECK(kmd.collect("ike-datagram", 0ms).empty());
         CHECK(r.drops(dp::DropReason::kUdpNoListener) == 1);
         CHECK(r.wire.on("so-0/2/0").empty());
 
@@ -296,23 +324,23 @@ TEST_CASE("pfed IKE: without a subscriber UDP 500 is port unreachable; with one 
         Bytes natt = {0, 0, 0, 0};
         natt.insert(natt.end(), isakmp.begin(), isakmp.end());
         r.receive("so-0/2/0", udp_from_peer(4501, 4500, natt));
-        got = kmd.wait_for("ike-datagram", 2);
+        got = kmd.wait_for_ike(2);
         REQUIRE(got.size() == 2);
-        CHECK(std::string(got[1].child_value("local-port")) == "4500");
-        CHECK(std::string(got[1].child_value("remote-port")) == "4501");
-        CHECK(std::string(got[1].child_value("data")) == "0102030405060708abcd");
+        CHECK(got[1].meta.destination_port == 4500);
+        CHECK(got[1].meta.source_port == 4501);
+        CHECK(got[1].data == isakmp);
 
-        // A NAT-T keepalive (one 0xff byte) is consumed, not an ike-datagram.
+        // A NAT-T keepalive (one 0xff byte) is consumed, not an IKE datagram.
         r.receive("so-0/2/0", udp_from_peer(4500, 4500, {0xff}));
-        CHECK(kmd.collect("ike-datagram").size() == 2);
+        CHECK(kmd.ike().size() == 2);
         CHECK(r.run([&] { return r.pfed->ike().counters().keepalives_in; }) == 1);
 
         // A second subscriber gets them too.
         Kmd other(r.router.paths);
         REQUIRE(other.client.call("subscribe-ike").ok());
         r.receive("so-0/2/0", udp_from_peer(500, 500, isakmp));
-        CHECK(other.wait_for("ike-datagram", 1).size() == 1);
-        CHECK(kmd.wait_for("ike-datagram", 3).size() == 3);
+        CHECK(other.wait_for_ike(1).size() == 1);
+        CHECK(kmd.wait_for_ike(3).size() == 3);
     }
     // Both connections closed: the ports are closed again, and the answer is port unreachable again.
     bool closed = false;
@@ -363,19 +391,23 @@ TEST_CASE("pfed IKE: ESP in UDP 4500 still goes to the ES PIC") {
     REQUIRE(esp_in_udp[9] == 17);
     r.receive("so-0/2/0", hdlc(esp_in_udp));
     CHECK(r.pic_counters().inbound_packets == 1);  // decrypted by pfed's ES PIC
-    CHECK(kmd.collect("ike-datagram").empty());
+    CHECK(kmd.ike().empty());
 }
 
-TEST_CASE(
-    "pfed IKE: send-ike-datagram puts IPv4/UDP on the wire, with the marker on 4500; bad requests fail") {
+TEST_CASE("pfed IKE: kmd's packet frames go out as IPv4/UDP, with the marker on 4500; bad ones are refused") {
     RunningPfed r;
     Kmd kmd(r.router.paths);
-    auto reply = kmd.call(send_request("10.5.5.5", "500", "10.6.6.6", "500", "00112233445566778899AABBccdd"));
-    REQUIRE(reply.ok());
-    auto out = r.wire.on("so-0/2/0");
+    const Bytes isakmp = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd};
+    auto wire_frames = [&](size_t n) {
+        for (int i = 0; i < 100 && r.wire.on("so-0/2/0").size() < n; ++i) {
+            std::this_thread::sleep_for(10ms);
+        }
+        return r.wire.on("so-0/2/0");
+    };
+    kmd.send("10.5.5.5", 500, "10.6.6.6", 500, isakmp);
+    auto out = wire_frames(1);
     REQUIRE(out.size() == 1);
     Bytes d = ip_of_hdlc(out[0]);
-    const Bytes isakmp = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd};
     REQUIRE(d.size() == 20 + 8 + isakmp.size());
     CHECK(d[9] == 17);
     CHECK(dp::test::ref_checksum(d.data(), 20) == 0);
@@ -389,8 +421,9 @@ TEST_CASE(
     CHECK(dp::test::udp(ip("10.5.5.5"), ip("10.6.6.6"), 500, 500, isakmp) == Bytes(d.begin() + 20, d.end()));
 
     r.wire.clear();
-    REQUIRE(kmd.call(send_request("10.5.5.5", "4500", "10.6.6.6", "4501", "0011223344556677")).ok());
-    out = r.wire.on("so-0/2/0");
+    const Bytes eight = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77};
+    kmd.send("10.5.5.5", 4500, "10.6.6.6", 4501, eight);
+    out = wire_frames(1);
     REQUIRE(out.size() == 1);
     d = ip_of_hdlc(out[0]);
     REQUIRE(d.size() == 20 + 8 + 4 + 8);
@@ -414,42 +447,52 @@ TEST_CASE(
         return r.pfed->engine().set_filter(all).ok() && r.pfed->engine().configure_unit("so-0/2/0", so).ok();
     }));
     r.wire.clear();
-    REQUIRE(kmd.call(send_request("10.5.5.5", "500", "10.6.6.6", "500", "0011223344556677")).ok());
-    out = r.wire.on("so-0/2/0");
+    kmd.send("10.5.5.5", 500, "10.6.6.6", 500, eight);
+    out = wire_frames(1);
     REQUIRE(out.size() == 1);
     CHECK(ip_of_hdlc(out[0])[9] == 17);
     CHECK(r.pic_counters().acquires == 0);
 
-    const std::string too_big(2 * 65504, 'a');  // 65504 bytes + the 4-byte marker > 65507
-    std::vector<std::pair<pugi::xml_document, std::string>> bad;
-    bad.emplace_back(send_request("10.9.9.9", "500", "10.6.6.6", "500", "00"),
-                     "10.9.9.9 is not a local address");
-    bad.emplace_back(send_request("10.5.5", "500", "10.6.6.6", "500", "00"),
-                     "invalid local address '10.5.5'");
-    bad.emplace_back(send_request("10.5.5.5", "501", "10.6.6.6", "500", "00"),
-                     "invalid local-port '501' (500 or 4500)");
-    bad.emplace_back(send_request("10.5.5.5", "500", "10.6.6.6", "0", "00"),
-                     "invalid remote-port '0' (1-65535)");
-    bad.emplace_back(send_request("10.5.5.5", "500", "nowhere", "500", "00"),
-                     "invalid remote address 'nowhere'");
-    bad.emplace_back(send_request("10.5.5.5", "500", "192.0.2.1", "500", "00"), "no route to 192.0.2.1");
-    bad.emplace_back(send_request("10.5.5.5", "500", "10.6.6.6", "500", "abc"),
-                     "invalid data: not an even number of hex digits");
-    bad.emplace_back(send_request("10.5.5.5", "500", "10.6.6.6", "500", "zz"),
-                     "invalid data: not an even number of hex digits");
-    bad.emplace_back(send_request("10.5.5.5", "500", "10.6.6.6", "500", ""), "missing data");
-    bad.emplace_back(send_request("10.5.5.5", "4500", "10.6.6.6", "4500", too_big),
-                     "datagram too big: 65504 bytes of IKE, at most 65503 on port 4500");
-    for (auto& [request, message] : bad) {
-        CAPTURE(message);
-        auto rep = kmd.call(request);
-        CHECK(rep.status == ipc::Reply::Status::rpc_error);
-        CHECK(rep.error_message == message);
-    }
-    // 65503 bytes on 4500 is the largest that fits: sent (fragmented on the wire).
+    // What cannot be sent is counted and told back as <ike-send-failed>, in order.
+    struct Bad {
+        const char* local;
+        uint16_t local_port;
+        const char* remote;
+        uint16_t remote_port;
+        Bytes data;
+        std::string message;
+    };
+    const std::vector<Bad> bad = {
+        {"10.9.9.9", 500, "10.6.6.6", 500, {0}, "10.9.9.9 is not a local address"},
+        {"10.5.5.5", 501, "10.6.6.6", 500, {0}, "invalid local port 501 (500 or 4500)"},
+        {"10.5.5.5", 500, "10.6.6.6", 0, {0}, "invalid remote port 0 (1-65535)"},
+        {"10.5.5.5", 500, "0.0.0.0", 500, {0}, "invalid remote address 0.0.0.0"},
+        {"10.5.5.5", 500, "192.0.2.1", 500, {0}, "no route to 192.0.2.1"},
+        {"10.5.5.5", 500, "10.6.6.6", 500, {}, "empty IKE datagram"},
+        {"10.5.5.5", 4500, "10.6.6.6", 4500, Bytes(65504, 0xaa),
+         "datagram too big: 65504 bytes of IKE, at most 65503 on port 4500"},
+    };
     r.wire.clear();
-    CHECK(kmd.call(send_request("10.5.5.5", "4500", "10.6.6.6", "4500", std::string(2 * 65503, 'a'))).ok());
-    CHECK(r.wire.on("so-0/2/0").size() > 1);
+    for (const auto& b : bad) {
+        kmd.send(b.local, b.local_port, b.remote, b.remote_port, b.data);
+    }
+    auto failed = kmd.wait_for("ike-send-failed", bad.size());
+    REQUIRE(failed.size() == bad.size());
+    for (size_t i = 0; i < bad.size(); ++i) {
+        CAPTURE(bad[i].message);
+        CHECK(std::string(failed[i].child_value("message")) == bad[i].message);
+        CHECK(std::string(failed[i].child_value("remote")) == bad[i].remote);
+    }
+    CHECK(r.wire.on("so-0/2/0").empty());
+    CHECK(r.run([&] { return r.pfed->ike().counters().send_failures; }) == bad.size());
+    // 65503 bytes on 4500 is the largest that fits: sent (fragmented on the wire).
+    kmd.send("10.5.5.5", 4500, "10.6.6.6", 4500, Bytes(65503, 0xaa));
+    CHECK(wire_frames(2).size() > 1);
+    // A packet frame on another channel is not for the IKE service: ignored, and the connection stays up.
+    ipc::PacketMeta other;
+    other.channel = static_cast<uint16_t>(ipc::PacketChannel::capture);
+    kmd.client.send_packet(other, isakmp);
+    CHECK(kmd.client.call("get-sa-states").ok());
 }
 
 TEST_CASE("pfed IKE: a packet steered into a dynamic SA without SA gives one sa-acquire; held 2 s at most") {

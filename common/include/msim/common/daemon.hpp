@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,9 @@ class Daemon {
     using RequestGate = std::function<std::optional<std::string>(ipc::Connection&, const pugi::xml_node&)>;
     // What the owning daemon of a configuration subtree does with a commit's changes (see config_hooks).
     using ConfigHook = std::function<void(const pugi::xml_node& changes, ipc::Responder)>;
+    // Packet frames (pfed <-> kmd IKE datagrams): raw bytes with a PacketMeta header, never XML.
+    using PacketHandler =
+        std::function<void(ipc::Connection&, const ipc::PacketMeta&, std::span<const uint8_t> bytes)>;
 
     Daemon(std::string name, RouterPaths paths);
     ~Daemon();
@@ -57,6 +61,8 @@ class Daemon {
     void register_session_rpc(const std::string& rpc_name, SessionRpcHandler handler);
     void on_notification(NotificationHandler handler) { notification_handler_ = std::move(handler); }
     void on_request(RequestGate gate) { request_gate_ = std::move(gate); }
+    // Packet frames arriving on any connection (accepted or to a peer); without a handler they are dropped.
+    void on_packet(PacketHandler handler) { packet_handler_ = std::move(handler); }
     // Runs when a connection accepted by this daemon closes (a CLI leaving, a peer dying).
     void on_connection_closed(std::function<void(ipc::Connection&)> handler) {
         closed_handler_ = std::move(handler);
@@ -76,6 +82,10 @@ class Daemon {
                    ipc::Connection::ReplyCallback done);
     void call_peer(const std::string& daemon, std::string_view rpc_name, ipc::Duration timeout,
                    ipc::Connection::ReplyCallback done);
+    // Sends a packet frame to another daemon of this router, connecting first if needed. Returns false
+    // (with `error` set) when the peer is not running; a packet frame has no reply.
+    bool send_packet_to_peer(const std::string& daemon, const ipc::PacketMeta& meta,
+                             std::span<const uint8_t> bytes, std::string& error);
     // A streaming call to a peer (see Responder::progress); returns a function that cancels it.
     std::function<void()> call_peer_streaming(const std::string& daemon, const pugi::xml_node& request,
                                               ipc::Duration idle_timeout, ipc::Connection::ReplyCallback done,
@@ -108,6 +118,7 @@ class Daemon {
     ConfigHook apply_hook_;
     NotificationHandler notification_handler_;
     RequestGate request_gate_;
+    PacketHandler packet_handler_;
     std::unique_ptr<ipc::Server> server_;
     std::map<std::string, std::shared_ptr<ipc::Connection>> peers_;
     bool stopping_ = false;

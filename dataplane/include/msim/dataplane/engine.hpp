@@ -160,6 +160,8 @@ class ForwardingEngine final : public PicContext {
     // ---- operational data ----
     std::vector<PhysicalInterfaceInfo> interfaces() const;
     std::optional<PhysicalInterfaceInfo> interface(std::string_view name) const;
+    // Whether the interface exists (its PIC is online), without describing its thousands of units.
+    bool has_interface(std::string_view name) const;
     std::vector<ArpEntryInfo> arp_table() const;
     RouteTableInfo route_table() const;
     std::optional<RouteInfo> route_lookup(Ipv4Address address) const;  // `show route A` (longest match)

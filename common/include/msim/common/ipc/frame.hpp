@@ -38,6 +38,12 @@ struct PacketMeta {
     static std::optional<PacketMeta> decode(std::span<const uint8_t> bytes);
 };
 
+// PacketChannel::ike (pfed <-> kmd), the IKE payload of one UDP datagram (RFC 2408 header first):
+//   pfed -> kmd: a datagram for one of the router's addresses on UDP 500, or on 4500 with the RFC 3948
+//                non-ESP marker removed; source = the peer, destination = the local address and port.
+//   kmd -> pfed: a datagram to send; source = the local address and port (500 or 4500: pfed puts the
+//                marker in front on 4500), destination = the peer.
+// Addresses and ports are those of the UDP/IPv4 headers; flags and interface_index are 0.
 enum class PacketChannel : uint16_t { ike = 1, capture = 2 };
 
 // Builds a complete frame (header + payload) ready to write to a socket.

@@ -34,6 +34,12 @@ class SyncClient {
 
     // Notifications that arrive while a call runs (or during poll()) go here.
     void on_notification(std::function<void(const pugi::xml_node&)> handler) { notify_ = std::move(handler); }
+    // Packet frames that arrive while a call runs (or during poll()) go here.
+    void on_packet(std::function<void(const PacketMeta&, std::span<const uint8_t>)> handler) {
+        packet_ = std::move(handler);
+    }
+    // Queues a packet frame and writes it (and anything else pending) before returning.
+    void send_packet(const PacketMeta& meta, std::span<const uint8_t> bytes);
     // Handles whatever has arrived without blocking.
     void poll();
     bool is_open() const { return conn_ && conn_->is_open(); }
@@ -42,6 +48,7 @@ class SyncClient {
     boost::asio::io_context io_;
     std::shared_ptr<Connection> conn_;
     std::function<void(const pugi::xml_node&)> notify_;
+    std::function<void(const PacketMeta&, std::span<const uint8_t>)> packet_;
 };
 
 }  // namespace msim::ipc

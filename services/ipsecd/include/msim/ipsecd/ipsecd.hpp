@@ -9,6 +9,7 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -37,9 +38,16 @@ class Ipsecd {
     };
 
     void fetch_configuration();
+    // Runs `then` once the committed configuration is loaded (now, or after fetching it: fetched_now).
+    void when_configured(std::function<void(bool fetched_now)> then);
     void poll_pfed();
     void schedule_poll(std::chrono::milliseconds delay);
+    // Brings pfed in line with the database: everything (reconcile), or only the SAs of some names (a
+    // dynamic SA installed or deleted: with thousands of SAs, one tunnel's change costs one tunnel's work).
+    // One batch is in flight at a time; what is asked meanwhile goes in the next one.
     void reconcile();
+    void reconcile_names(const std::set<std::string>& names);
+    void run_reconcile();
     void show_security_associations(const pugi::xml_node& request, ipc::Responder r);
     // Dynamic SAs (kmd's): handed over, deleted, expired; kept in var/db/ipsecd-dynamic-sas.xml so that
     // an ipsecd restart installs them again with what is left of their lifetimes.
@@ -50,6 +58,8 @@ class Ipsecd {
     void dynamic_pics_went_offline(const std::vector<EsBinding>& now);
     void clear(const pugi::xml_node& request, ipc::Responder r);
     void save_dynamic();
+    // Saves soon (once for a burst of changes: the file holds every dynamic SA).
+    void schedule_save();
     void load_dynamic();
     std::filesystem::path dynamic_file() const;
     std::map<std::string, ManualSa> manual_after(const pugi::xml_node& changes) const;
@@ -58,6 +68,8 @@ class Ipsecd {
     Daemon& daemon_;
     config::OwnedConfiguration owned_;
     bool have_configuration_ = false;
+    bool fetching_configuration_ = false;
+    std::vector<std::function<void(bool)>> waiting_for_configuration_;
     // What the last validate worked out, for the apply of the same changes on the same base.
     struct Validated {
         std::string changes;      // identifies the changes (commit_of)
@@ -76,10 +88,14 @@ class Ipsecd {
     bool know_installed_ = false;                 // installed_ reflects pfed (after the first listing)
     std::map<std::string, Installed> installed_;  // by key (pic + SaKey)
     bool reconciling_ = false;
-    bool reconcile_again_ = false;
+    bool full_pending_ = false;                 // a whole reconcile is asked for
+    std::set<std::string> names_pending_;       // or the SAs of these names
+    std::map<std::string, size_t> binding_of_;  // SA name -> its first online binding in bindings_
+    bool save_pending_ = false;
     std::map<std::string, std::string> failures_;  // key -> last error, logged once
     boost::asio::steady_timer poll_timer_;
     boost::asio::steady_timer config_timer_;
+    boost::asio::steady_timer save_timer_;
 };
 
 // The key ipsecd files an installed SA under: "es-0/1/0 inbound esp 2312 10.5.5.5".

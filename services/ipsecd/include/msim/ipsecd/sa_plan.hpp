@@ -79,6 +79,9 @@ struct DynamicSa {
     ipsec::SaConfig config;
     std::string owner;
     std::chrono::system_clock::time_point installed_at;
+    // The proxy identities the owner negotiated (Junos notation), for show; empty when not given.
+    std::string local_identity, remote_identity;
+    std::string record;  // ipsecd's saved form of it, made once (empty until then)
 };
 
 // The dynamic SAs to install: like manual ones, bound by name to online es- units.

@@ -3,20 +3,28 @@
 // peer's certificate is validated by pkid (chain, dates, revocation, identity) and its signature checked
 // here with the certificate's public key.
 //
-// The calls are synchronous (ipc::SyncClient, a new connection per call, `timeout` each): the phase 1
+// The calls are synchronous (ipc::SyncClient over one connection kept open, `timeout` each): the phase 1
 // state machine asks for a signature or a verdict in the middle of a step and has no way to wait, and pkid
-// answers these RPCs from memory, so a call takes a few milliseconds. pkid must not run on the calling
-// thread's io_context (it never does: it is its own process on a router).
+// answers these RPCs from memory, so a call takes a few milliseconds (an RSA-2048 signature ~0.4 ms). pkid
+// must not run on the calling thread's io_context (it never does: it is its own process on a router).
 #pragma once
 
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 
 #include "msim/kmd/types.hpp"
+
+namespace pugi {
+class xml_document;
+}
+namespace msim::ipc {
+class SyncClient;
+}
 
 namespace msim::kmd {
 
@@ -25,6 +33,7 @@ class PkidSigner final : public SignatureProvider {
     using LogFn = std::function<void(const std::string&)>;
     PkidSigner(std::filesystem::path pkid_socket, AuthMethod method, std::string certificate_id, LogFn log,
                std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+    ~PkidSigner() override;
 
     AuthMethod method() const override { return method_; }
     // The cached local certificate; fetched again when the cache is empty (pkid was not reachable).
@@ -38,6 +47,8 @@ class PkidSigner final : public SignatureProvider {
     const std::string& certificate_id() const { return certificate_id_; }
 
   private:
+    Result<std::shared_ptr<pugi::xml_document>> call(const pugi::xml_document& req) const;
+
     std::filesystem::path socket_;
     AuthMethod method_;
     std::string certificate_id_;
@@ -45,6 +56,8 @@ class PkidSigner final : public SignatureProvider {
     std::chrono::milliseconds timeout_;
     mutable std::mutex mutex_;
     mutable Bytes certificate_;
+    mutable std::mutex client_mutex_;
+    mutable std::unique_ptr<ipc::SyncClient> client_;
 };
 
 // Checks `signature` over `hash` with the public key of `certificate` (DER): RSA as PKCS#1 v1.5 over the raw

@@ -129,6 +129,9 @@ class SignatureProvider {
     virtual AuthMethod method() const = 0;
     // The local certificate (DER), sent in a CERT payload when non-empty.
     virtual Bytes certificate() const = 0;
+    // The DER distinguished name of the CA we ask the peer's certificate from (CERTREQ): by default the
+    // issuer of our own certificate; empty (any CA) when there is none.
+    virtual Bytes certificate_authority() const;
     // Signs HASH_I / HASH_R with the local private key (RFC 2409 5.1).
     virtual Result<Bytes> sign(ByteView hash) const = 0;
     // Validates the peer's certificates (chain, dates, revocation, identity) and the signature of `hash`.
