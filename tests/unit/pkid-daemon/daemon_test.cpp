@@ -649,9 +649,7 @@ TEST_CASE(
         const auto start = std::chrono::steady_clock::now();
         auto reply = client.call_streaming(
             req.document_element(), 15s,
-            [&](const pugi::xml_node& body) {
-                progress.emplace_back(body.child_value("message"));
-            },
+            [&](const pugi::xml_node& body) { progress.emplace_back(body.child_value("message")); },
             &interrupted);
         instructor.join();
         CHECK_FALSE(reply.ok());
