@@ -136,7 +136,7 @@ std::vector<Step> walk(const Schema& schema, const SchemaNode& scope, const std:
                             check(sn->type, v, words, i, mode);
                             st.values.push_back(std::move(v));
                         }
-                        if (i >= words.size())
+                        if (i >= words.size() || st.values.empty())
                             throw missing_argument(words, i);
                         ++i;  // the closing bracket
                     } else {

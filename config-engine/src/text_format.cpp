@@ -282,8 +282,12 @@ struct Mapper {
                 const SchemaNode* last = full.back().schema;
                 if (consumed < s.words.size() && last->is_entry_holder())
                     throw detail::error_at(s.words[consumed], "syntax error");
-                if (!s.block && s.tag != LoadTag::remove && last->kind == NodeKind::leaf &&
-                    !last->is_empty_leaf() && full.back().values.empty())
+                // A leaf without its value, or a leaf-list naming nothing (`proposals [ ];`), is
+                // refused rather than kept empty; only `delete:` may name a statement bare.
+                if (!s.block && s.tag != LoadTag::remove &&
+                    ((last->kind == NodeKind::leaf && !last->is_empty_leaf()) ||
+                     last->kind == NodeKind::leaf_list) &&
+                    full.back().values.empty())
                     throw detail::error_at(s.words.back(), "missing argument");
                 statements.push_back(full);
                 full.pop_back();  // the leaf's own level is where the next option starts looking

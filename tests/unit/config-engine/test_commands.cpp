@@ -117,6 +117,8 @@ TEST_CASE("set: Junos errors with word index and caret offset") {
 
     e = t.fail("set system host-name");
     CHECK(e.message == "missing argument.");
+    e = t.fail("set security ike policy p proposals [ ]");
+    CHECK(e.message == "missing argument.");
     e = t.fail("set system host-name a b");
     CHECK(e.message == "syntax error.");
     CHECK(e.word_index == 4);

@@ -234,6 +234,11 @@ TEST_CASE("text: syntax errors carry file, line, column and Junos wording") {
 
     e = parse_error("system { host-name; }");
     CHECK(e.message == "missing argument");
+    // A leaf-list that names nothing is refused, not kept as an empty list (found by fuzz_config_text).
+    e = parse_error("security { ike { policy p { proposals ; } } }");
+    CHECK(e.message == "missing argument");
+    e = parse_error("security { ike { policy p { proposals [ ]; } } }");
+    CHECK(e.message == "missing argument");
     e = parse_error("system { host-name r1; ");
     CHECK(e.message.find("missing '}'") != std::string::npos);
     e = parse_error("system { host-name r1; } }");
