@@ -97,7 +97,8 @@ expect_status "M-series local enroll starts" 0 "$rc"
 expect_contains "it echoes the key pair" "$out" "local pub/private key pair: host-1"
 expect_contains "and the subject" "$out" "subject: c=us,o=msim,cn=host domain name: host.example.net"
 expect_contains "and the alternative subject" "$out" "alternative subject: 10.50.1.4"
-wait_for 30 grep -q "Local certificate enrollment" "$R/var/log/kmd"
+# Wait for the outcome line, not the progress lines ("Sending the certificate request ...") before it.
+wait_for 30 grep -Eq "Local certificate enrollment (succeeded|failed|rejected|still pending)" "$R/var/log/kmd"
 log=$(cli -c 'show log kmd')
 expect_contains "the kmd log says the enrollment succeeded" "$log" "Local certificate enrollment succeeded"
 v=$(openssl verify -CAfile "$SRV/depot/ca.pem" "$IKECERT/host.crt" 2>&1); rc=$?
