@@ -333,6 +333,42 @@ std::vector<int> allocate_ports(size_t count) {
     return ports;
 }
 
+// True while `pid` exists and is not a zombie waiting for its parent.
+bool process_alive(pid_t pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line))
+        return false;
+    const auto paren = line.rfind(')');
+    return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] != 'Z';
+}
+
+// Ends what still runs in a host's namespace (a peer daemon, a ping, a capture started from `lab console`):
+// deleting the namespace only removes its name, and such processes would live on in it out of sight.
+// SIGTERM first, SIGKILL after two seconds.
+void stop_host_processes(const std::string& host) {
+    const RunResult r = run({"ip", "netns", "pids", host});
+    std::vector<pid_t> pids;
+    std::istringstream in(r.output);
+    for (long v; in >> v;)
+        if (v > 1 && v != ::getpid())
+            pids.push_back(static_cast<pid_t>(v));
+    if (pids.empty())
+        return;
+    std::printf("Stopping %zu process%s left in host %s\n", pids.size(), pids.size() == 1 ? "" : "es",
+                host.c_str());
+    std::fflush(stdout);
+    for (pid_t p : pids)
+        ::kill(p, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    auto any_alive = [&] { return std::any_of(pids.begin(), pids.end(), process_alive); };
+    while (any_alive() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (pid_t p : pids)
+        if (process_alive(p))
+            ::kill(p, SIGKILL);
+}
+
 // Stops the routers, removes the hosts' devices and namespaces, then the state file. Each step goes on
 // when something is already gone, so this cleans a partial `up` and is harmless twice.
 void teardown(const LabState& s) {
@@ -355,6 +391,7 @@ void teardown(const LabState& s) {
     for (const auto& h : s.hosts) {
         if (!netns_exists(h.name))
             continue;
+        stop_host_processes(h.name);
         // The device first: were something still holding the namespace open (a pfed that did not stop),
         // `ip netns del` would only remove its name and the TAP device would live on out of sight.
         run({"ip", "-n", h.name, "link", "del", h.interface});

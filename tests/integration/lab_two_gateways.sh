@@ -162,9 +162,16 @@ out=$("$MSIM" lab capture host-a:eth0 "$WORK/host.pcap" 2>&1 </dev/null & sleep 
 expect_contains "a host end is captured on its router end" "$out" "on its router end gateway-a:fe-0/0/1"
 
 # --- down ---
+# A process an instructor left running in a host (here a sleep that ignores SIGTERM) ends with the lab.
+ip netns exec host-a sh -c 'trap "" TERM; exec sleep 600' >/dev/null 2>&1 &
+left_in_host=$!
+wait_for 5 bash -c "ip netns pids host-a | grep -qx $left_in_host"
 out=$("$MSIM" lab down 2>&1); rc=$?
 expect_status "lab down succeeds" 0 "$rc"
 expect_contains "lab down says so" "$out" "Lab two-gateways is down"
+expect_contains "and stops what still ran in a host" "$out" "Stopping 1 process left in host host-a"
+wait_for 5 bash -c "! kill -0 $left_in_host 2>/dev/null" && pass "the process left in host-a is gone" ||
+    { fail "the process left in host-a still runs"; kill -9 "$left_in_host" 2>/dev/null; }
 [ ! -e /var/run/netns/host-a ] && [ ! -e /var/run/netns/host-b ] && pass "no namespace left" || fail "namespaces left: $(ip netns list)"
 left=$(pgrep -f -- "--state $MSIM_HOME/" || true)
 [ -z "$left" ] && pass "no msim process left" || fail "processes left: $left"
