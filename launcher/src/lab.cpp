@@ -333,16 +333,6 @@ std::vector<int> allocate_ports(size_t count) {
     return ports;
 }
 
-// True while `pid` exists and is not a zombie waiting for its parent.
-bool process_alive(pid_t pid) {
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    if (!std::getline(stat, line))
-        return false;
-    const auto paren = line.rfind(')');
-    return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] != 'Z';
-}
-
 // Ends what still runs in a host's namespace (a peer daemon, a ping, a capture started from `lab console`):
 // deleting the namespace only removes its name, and such processes would live on in it out of sight.
 // SIGTERM first, SIGKILL after two seconds.

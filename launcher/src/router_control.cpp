@@ -28,16 +28,6 @@ std::string read_file(const std::filesystem::path& p) {
     return s.str();
 }
 
-// True while `pid` exists and is not a zombie (an exited init that nobody reaped yet counts as gone).
-bool process_alive(int pid) {
-    if (pid <= 0 || ::kill(pid, 0) != 0) {
-        return false;
-    }
-    const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
-    const auto close_paren = stat.rfind(')');
-    return close_paren == std::string::npos || close_paren + 2 >= stat.size() || stat[close_paren + 2] != 'Z';
-}
-
 std::string format_uptime(long seconds) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%02ld:%02ld:%02ld", seconds / 3600, (seconds / 60) % 60, seconds % 60);
@@ -59,6 +49,15 @@ std::string tail(const std::filesystem::path& p, size_t lines) {
 }
 
 }  // namespace
+
+bool process_alive(int pid) {
+    if (pid <= 0 || ::kill(pid, 0) != 0) {
+        return false;
+    }
+    const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+    const auto close_paren = stat.rfind(')');
+    return close_paren == std::string::npos || close_paren + 2 >= stat.size() || stat[close_paren + 2] != 'Z';
+}
 
 int running_init_pid(const RouterPaths& paths) {
     std::ifstream in(paths.init_pid_file());

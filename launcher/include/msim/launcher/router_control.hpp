@@ -9,6 +9,9 @@
 
 namespace msim::launcher {
 
+// True while `pid` exists and is not a zombie (an exited process nobody reaped yet counts as gone).
+bool process_alive(int pid);
+
 // The pid of the router's running init, or 0.
 int running_init_pid(const RouterPaths& paths);
 
